@@ -1,0 +1,252 @@
+/**
+ * The S3 store (AWS S3 and S3-compatibles: MinIO, s3rver, Google Cloud Storage's interoperability API).
+ * A PutObject is atomic per key, which is all the lake needs: files go to fresh version keys and the
+ * manifest is replaced last.
+ */
+import { createReadStream } from "node:fs";
+import { mkdtemp, open, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from "@aws-sdk/client-s3";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import type { AsyncBuffer } from "hyparquet";
+import { storeError } from "./errors.ts";
+import type { BlobStore } from "./store.ts";
+import type { OpenLakeOptions } from "./types.ts";
+
+/** Files above this go up in parts, so no single request carries more than PART_SIZE. */
+const MULTIPART_THRESHOLD = 64 * 1024 * 1024;
+const PART_SIZE = 16 * 1024 * 1024;
+
+export class S3Store implements BlobStore {
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly client: S3Client;
+  readonly multipartThreshold: number;
+
+  constructor(bucket: string, prefix: string, opts: OpenLakeOptions & { multipartThreshold?: number } = {}) {
+    this.bucket = bucket;
+    this.prefix = prefix.replace(/^\/+|\/+$/g, "");
+    this.multipartThreshold = opts.multipartThreshold ?? MULTIPART_THRESHOLD;
+    this.client = new S3Client({
+      region: opts.region ?? "us-east-1",
+      endpoint: opts.s3Endpoint,
+      forcePathStyle: opts.forcePathStyle ?? Boolean(opts.s3Endpoint),
+      credentials: opts.credentials,
+      // Google Cloud Storage (and some S3-compatibles) reject the SDK's default CRC32 request checksums.
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      responseChecksumValidation: "WHEN_REQUIRED",
+      maxAttempts: 3,
+    });
+  }
+
+  describe(): string {
+    return `s3://${this.bucket}${this.prefix ? `/${this.prefix}` : ""}`;
+  }
+
+  uri(key: string): string {
+    return `s3://${this.bucket}/${this.key(key)}`;
+  }
+
+  private key(key: string): string {
+    return this.prefix ? `${this.prefix}/${key}` : key;
+  }
+
+  private fail(err: unknown, action: string) {
+    return storeError(err, this.describe(), action);
+  }
+
+  async check(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.key("_lake/check"),
+          Body: "ok",
+          ContentType: "text/plain",
+        }),
+      );
+    } catch (err) {
+      throw this.fail(err, "check the bucket");
+    }
+  }
+
+  async stagingDir(): Promise<string> {
+    return mkdtemp(join(tmpdir(), "estat-lake-"));
+  }
+
+  async putFile(key: string, localPath: string, contentType: string): Promise<void> {
+    try {
+      const { size } = await stat(localPath);
+      if (size > this.multipartThreshold) await this.putMultipart(key, localPath, size, contentType);
+      else {
+        await this.client.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: this.key(key),
+            Body: createReadStream(localPath),
+            ContentLength: size,
+            ContentType: contentType,
+          }),
+        );
+      }
+    } catch (err) {
+      throw this.fail(err, `upload ${key}`);
+    } finally {
+      await rm(localPath, { force: true });
+    }
+  }
+
+  private async putMultipart(
+    key: string,
+    localPath: string,
+    size: number,
+    contentType: string,
+  ): Promise<void> {
+    const Key = this.key(key);
+    const { UploadId } = await this.client.send(
+      new CreateMultipartUploadCommand({ Bucket: this.bucket, Key, ContentType: contentType }),
+    );
+    const fh = await open(localPath, "r");
+    try {
+      const parts: { ETag?: string; PartNumber: number }[] = [];
+      const buf = Buffer.allocUnsafe(PART_SIZE);
+      for (let offset = 0, n = 1; offset < size; offset += PART_SIZE, n++) {
+        const { bytesRead } = await fh.read(buf, 0, Math.min(PART_SIZE, size - offset), offset);
+        const r = await this.client.send(
+          new UploadPartCommand({
+            Bucket: this.bucket,
+            Key,
+            UploadId,
+            PartNumber: n,
+            Body: buf.subarray(0, bytesRead),
+          }),
+        );
+        parts.push({ ETag: r.ETag, PartNumber: n });
+      }
+      await this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key,
+          UploadId,
+          MultipartUpload: { Parts: parts },
+        }),
+      );
+    } catch (err) {
+      await this.client
+        .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId }))
+        .catch(() => {});
+      throw err;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async putBytes(key: string, bytes: Uint8Array, contentType: string): Promise<void> {
+    try {
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.key(key),
+          Body: bytes,
+          ContentType: contentType,
+        }),
+      );
+    } catch (err) {
+      throw this.fail(err, `write ${key}`);
+    }
+  }
+
+  async getBytes(key: string): Promise<Uint8Array | undefined> {
+    try {
+      const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key) }));
+      return await r.Body!.transformToByteArray();
+    } catch (err: any) {
+      if (err?.name === "NoSuchKey" || err?.$metadata?.httpStatusCode === 404) return undefined;
+      throw this.fail(err, `read ${key}`);
+    }
+  }
+
+  async openRead(key: string): Promise<Readable> {
+    try {
+      const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key) }));
+      return r.Body as Readable;
+    } catch (err) {
+      throw this.fail(err, `read ${key}`);
+    }
+  }
+
+  async asyncBuffer(key: string, byteLength: number): Promise<AsyncBuffer> {
+    const Key = this.key(key);
+    return {
+      byteLength,
+      slice: async (start: number, end = byteLength) => {
+        if (end <= start) return new ArrayBuffer(0);
+        try {
+          const r = await this.client.send(
+            new GetObjectCommand({ Bucket: this.bucket, Key, Range: `bytes=${start}-${end - 1}` }),
+          );
+          const bytes = await r.Body!.transformToByteArray();
+          return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+        } catch (err) {
+          throw this.fail(err, `read ${key}`);
+        }
+      },
+    };
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    const full = this.key(prefix);
+    const strip = this.prefix ? this.prefix.length + 1 : 0;
+    try {
+      let token: string | undefined;
+      do {
+        const r = await this.client.send(
+          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: full, ContinuationToken: token }),
+        );
+        for (const o of r.Contents ?? []) if (o.Key) keys.push(o.Key.slice(strip));
+        token = r.IsTruncated ? r.NextContinuationToken : undefined;
+      } while (token);
+    } catch (err) {
+      throw this.fail(err, `list ${prefix}`);
+    }
+    return keys.sort();
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    // One DeleteObject per key: Google Cloud Storage's S3 API has no multi-object delete.
+    for (const k of keys) {
+      try {
+        await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(k) }));
+      } catch (err) {
+        throw this.fail(err, `delete ${k}`);
+      }
+    }
+  }
+
+  async presign(key: string, expiresInSeconds: number, fileName: string): Promise<string> {
+    return getSignedUrl(
+      this.client,
+      new GetObjectCommand({
+        Bucket: this.bucket,
+        Key: this.key(key),
+        ResponseContentDisposition: `attachment; filename="${fileName}"`,
+      }),
+      { expiresIn: expiresInSeconds },
+    );
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * The data lake's public types. A dataset is one e-Stat table (optionally narrowed by filters) stored as
+ * Parquet (+ CSV/JSON on request) with its metadata, published by writing `manifest.json` last.
+ */
+import type { Readable } from "node:stream";
+
+/**
+ * One row as `get_stats_data` returns it and as the Parquet columns are: for each dimension id in table
+ * order `${id}` = code (string, leading zeros kept) and `${id}Name` = label; then `unit`, `value`
+ * (null when the raw value is a symbol such as "-", "X", "***") and `raw` (the value as e-Stat sent it).
+ */
+export type Row = Record<string, string | number | null>;
+
+export interface DimensionMeta {
+  id: string;
+  name: string;
+  classes: { code: string; name: string; level?: string; unit?: string; parentCode?: string }[];
+}
+
+export interface DatasetSource {
+  statsDataId: string;
+  title: string;
+  /** e-Stat's TABLE_INF.UPDATED_DATE; a stored dataset with the same date and filters is current. */
+  updatedDate?: string;
+  /** RESULT_INF.TOTAL_NUMBER of the (filtered) request: the save fails if the pages deliver another count. */
+  totalNumber: number;
+  /** Already resolved to codes, e.g. { cdArea: ["13000"] }; {} = the whole table. */
+  filters: Record<string, string[]>;
+  dimensions: DimensionMeta[];
+  /** Symbol -> meaning, from DATA_INF.NOTE. */
+  notes: Record<string, string>;
+  /** One item per upstream page: the response bytes as received (kept gzipped under raw/) and its rows. */
+  pages: AsyncIterable<{ body: Uint8Array; rows: Row[] }>;
+}
+
+export type DataFormat = "parquet" | "csv" | "json";
+
+export interface SaveOptions {
+  /** Data files to write; "parquet" is always written (queries read it) even if not listed. */
+  formats: DataFormat[];
+  /** Aborting stops before the next page (or while waiting for it); nothing becomes visible. */
+  signal?: AbortSignal;
+  /**
+   * Called after each page is written. `rows` = rows written so far, `totalRows` = the source's
+   * totalNumber, `pageRows` = rows of this page: (rows, totalRows) map onto MCP progress/total.
+   */
+  onPage?: (p: { page: number; rows: number; totalRows: number; pageRows: number }) => void | Promise<void>;
+  /** Rows per Parquet row group (default 65,536); smaller only to exercise multi-group files in tests. */
+  rowGroupRows?: number;
+}
+
+export interface ManifestColumn {
+  name: string;
+  type: "string" | "double";
+  nullable: true;
+  /** What the column holds, e.g. "code of 地域 (area)". */
+  description: string;
+}
+
+export interface ManifestFile {
+  /** File name inside the dataset version: data.parquet, data.csv, data.json, meta.json, meta.csv. */
+  name: string;
+  format: DataFormat;
+  role: "data" | "meta";
+  /** Key relative to the lake root, e.g. datasets/estat/0003/all/20261124T063650Z-1a2b3c/data.parquet. */
+  key: string;
+  /** Absolute location: s3://bucket/prefix/... or file:///abs/... */
+  uri: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface Manifest {
+  manifestVersion: 1;
+  /** `<statsDataId>/<variant>` */
+  datasetId: string;
+  statsDataId: string;
+  /** "all" without filters, else a 12-hex-digit hash of the normalised filters. */
+  variant: string;
+  title: string;
+  updatedDate: string | null;
+  filters: Record<string, string[]>;
+  rows: number;
+  columns: ManifestColumn[];
+  dimensions: { id: string; name: string; classes: number }[];
+  notes: Record<string, string>;
+  fetchId: string;
+  fetchedAt: string;
+  files: ManifestFile[];
+  raw: { prefix: string; pages: number };
+}
+
+export type Scalar = string | number;
+export type WhereCondition = Scalar | Scalar[] | { gte?: Scalar; lte?: Scalar };
+export type AggregateFn = "sum" | "avg" | "min" | "max" | "count";
+
+export interface Query {
+  /** Columns to return (default: all). Ignored when groupBy or aggregate is given. */
+  columns?: string[];
+  /** column -> value (equality), [values] (any of) or { gte, lte } (inclusive range). All must hold. */
+  where?: Record<string, WhereCondition>;
+  groupBy?: string[];
+  /** e.g. { sum: "value", count: "*" }; the result column is `${fn}_${column}` (`count` for "*"). */
+  aggregate?: Partial<Record<AggregateFn, string>>;
+  /** Any result column, including aggregate results such as "sum_value". Nulls sort last. */
+  orderBy?: { column: string; desc?: boolean }[];
+  /** 1..10000, default 100. */
+  limit?: number;
+}
+
+export interface QueryResult {
+  columns: string[];
+  rows: Row[];
+  /** True when more result rows existed than `limit`. */
+  truncated: boolean;
+  /** Rows read from the Parquet file. */
+  scannedRows: number;
+}
+
+export interface DownloadFile {
+  stream: Readable;
+  bytes: number;
+  contentType: string;
+  /** Suggested download name, e.g. 0003445078-all.parquet */
+  fileName: string;
+}
+
+export interface Lake {
+  /** "s3://bucket/prefix" or "file:///abs/data"; never credentials. */
+  describe(): string;
+  /** Readiness: the store is reachable and writable. Throws LakeError. */
+  check(): Promise<void>;
+  /** The stored dataset for these filters if its UPDATED_DATE equals `updatedDate` (any date if omitted). */
+  findCurrent(
+    statsDataId: string,
+    filters: Record<string, string[]>,
+    updatedDate?: string,
+  ): Promise<Manifest | undefined>;
+  saveDataset(src: DatasetSource, opts: SaveOptions): Promise<Manifest>;
+  listDatasets(statsDataId?: string): Promise<Manifest[]>;
+  getManifest(datasetId: string): Promise<Manifest | undefined>;
+  query(datasetId: string, q: Query): Promise<QueryResult>;
+  /** S3: a presigned GET URL. Filesystem: `${publicBaseUrl}/datasets/<datasetId>/<file>?expires=&sig=`. */
+  downloadUrl(
+    datasetId: string,
+    format: string,
+    expiresInSeconds: number,
+  ): Promise<{ url: string; expiresAt: string }>;
+  /** Streams one file of the current version (`file` = "data.parquet", "meta.csv", ...). */
+  openDownload(datasetId: string, file: string): Promise<DownloadFile>;
+}
+
+export interface OpenLakeOptions {
+  /** S3-compatible endpoint, e.g. http://127.0.0.1:9000 or https://storage.googleapis.com. */
+  s3Endpoint?: string;
+  /** Default "us-east-1" ("auto" for Google Cloud Storage). */
+  region?: string;
+  /** Default: true when s3Endpoint is set. */
+  forcePathStyle?: boolean;
+  /** Static credentials (tests, S3-compatibles); default: the AWS SDK's provider chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Filesystem lake: where this server is reachable, e.g. https://mcp.example.com (for downloadUrl). */
+  publicBaseUrl?: string;
+  /** Filesystem lake: HMAC key for download URLs (see verifyDownload). */
+  signingKey?: string;
+}
