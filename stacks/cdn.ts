@@ -1,0 +1,82 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { CLOUDFRONT_ORIGIN_KEEPALIVE_S, CLOUDFRONT_ORIGIN_READ_TIMEOUT_S } from "./timeouts.ts";
+
+/** AWS managed policies: no caching at all, and every viewer header (API key, MCP headers) forwarded. */
+export const CACHING_DISABLED_POLICY_ID = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
+export const ALL_VIEWER_ORIGIN_REQUEST_POLICY_ID = "216adef6-5c7f-47e4-b989-5492eafa07d3";
+
+export interface CdnArgs {
+  /** The internal ALB CloudFront reaches through a VPC origin. */
+  albArn: pulumi.Input<string>;
+  albDnsName: pulumi.Input<string>;
+  /** A WAF web ACL (scope CLOUDFRONT) to attach. */
+  webAclArn?: pulumi.Input<string>;
+}
+
+/**
+ * CloudFront with its default certificate in front of an internal ALB: HTTPS for clients without a
+ * domain of our own, and an ALB that nothing but CloudFront can reach (it has no public address).
+ */
+export class Cdn extends pulumi.ComponentResource {
+  readonly distribution: aws.cloudfront.Distribution;
+  readonly domainName: pulumi.Output<string>;
+
+  constructor(name: string, args: CdnArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("estat-mcp:aws:Cdn", name, {}, opts);
+    const self = { parent: this };
+    const origin = new aws.cloudfront.VpcOrigin(
+      `${name}-vpc-origin`,
+      {
+        vpcOriginEndpointConfig: {
+          name: `${name}-alb`,
+          arn: args.albArn,
+          httpPort: 80,
+          httpsPort: 443,
+          originProtocolPolicy: "http-only",
+          originSslProtocols: { items: ["TLSv1.2"], quantity: 1 },
+        },
+      },
+      self,
+    );
+    this.distribution = new aws.cloudfront.Distribution(
+      `${name}-distribution`,
+      {
+        enabled: true,
+        comment: "estat-mcp",
+        isIpv6Enabled: true,
+        httpVersion: "http2and3",
+        // PriceClass_200 includes the edge locations in Japan.
+        priceClass: "PriceClass_200",
+        origins: [
+          {
+            originId: "alb",
+            domainName: args.albDnsName,
+            vpcOriginConfig: {
+              vpcOriginId: origin.id,
+              originReadTimeout: CLOUDFRONT_ORIGIN_READ_TIMEOUT_S,
+              originKeepaliveTimeout: CLOUDFRONT_ORIGIN_KEEPALIVE_S,
+            },
+          },
+        ],
+        defaultCacheBehavior: {
+          targetOriginId: "alb",
+          // Not redirect-to-https: a redirect comes after the API key has already crossed in clear.
+          viewerProtocolPolicy: "https-only",
+          allowedMethods: ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
+          cachedMethods: ["GET", "HEAD"],
+          cachePolicyId: CACHING_DISABLED_POLICY_ID,
+          originRequestPolicyId: ALL_VIEWER_ORIGIN_REQUEST_POLICY_ID,
+          // Compression would buffer SSE streams.
+          compress: false,
+        },
+        restrictions: { geoRestriction: { restrictionType: "none" } },
+        viewerCertificate: { cloudfrontDefaultCertificate: true },
+        webAclId: args.webAclArn,
+      },
+      self,
+    );
+    this.domainName = this.distribution.domainName;
+    this.registerOutputs({ domainName: this.domainName });
+  }
+}

@@ -1,0 +1,267 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+/** Log events the server writes (pino JSON lines), turned into metrics. */
+export const LOG_METRICS = [
+  { id: "tool-errors", metric: "ToolErrors", pattern: '{ $.event = "tool_error" }' },
+  { id: "estat-errors", metric: "EstatErrors", pattern: '{ $.event = "estat_error" }' },
+] as const;
+
+export interface MonitoringArgs {
+  alarmEmail?: string;
+  /** `app/name/id` and `targetgroup/name/id`: CloudWatch's ALB dimensions. */
+  loadBalancerArnSuffix: pulumi.Input<string>;
+  targetGroupArnSuffix: pulumi.Input<string>;
+  clusterName: pulumi.Input<string>;
+  serviceName: pulumi.Input<string>;
+  logGroupName: pulumi.Input<string>;
+  /** Running tasks below this (or below desired, with Container Insights) raise an alarm. */
+  minTasks: number;
+  containerInsights: boolean;
+  p99LatencySeconds: number;
+}
+
+/** Alarms to an SNS topic, metric filters on the server's logs, and a dashboard of all of it. */
+export class Monitoring extends pulumi.ComponentResource {
+  readonly topic: aws.sns.Topic;
+  readonly alarms: aws.cloudwatch.MetricAlarm[] = [];
+  readonly dashboard: aws.cloudwatch.Dashboard;
+  readonly dashboardUrl: pulumi.Output<string>;
+  readonly metricNamespace: string;
+
+  constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("estat-mcp:aws:Monitoring", name, {}, opts);
+    const self = { parent: this };
+    this.metricNamespace = `EstatMcp/${pulumi.getStack()}`;
+    this.topic = new aws.sns.Topic(`${name}-alarms`, {}, self);
+    if (args.alarmEmail) {
+      new aws.sns.TopicSubscription(
+        `${name}-alarm-email`,
+        { topic: this.topic.arn, protocol: "email", endpoint: args.alarmEmail },
+        self,
+      );
+    }
+    for (const m of LOG_METRICS) {
+      new aws.cloudwatch.LogMetricFilter(
+        `${name}-${m.id}`,
+        {
+          logGroupName: args.logGroupName,
+          pattern: m.pattern,
+          metricTransformation: {
+            name: m.metric,
+            namespace: this.metricNamespace,
+            value: "1",
+            unit: "Count",
+          },
+        },
+        self,
+      );
+    }
+    this.createAlarms(name, args);
+    const region = aws.getRegionOutput({}, self).region;
+    this.dashboard = new aws.cloudwatch.Dashboard(
+      `${name}-dashboard`,
+      {
+        dashboardName: `estat-mcp-${pulumi.getStack()}`,
+        dashboardBody: pulumi
+          .all([
+            region,
+            args.loadBalancerArnSuffix,
+            args.targetGroupArnSuffix,
+            args.clusterName,
+            args.serviceName,
+          ])
+          .apply(([r, lb, tg, cluster, service]) =>
+            JSON.stringify(
+              dashboardBody(r, lb, tg, cluster, service, this.metricNamespace, args.containerInsights),
+            ),
+          ),
+      },
+      self,
+    );
+    this.dashboardUrl = pulumi.interpolate`https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${this.dashboard.dashboardName}`;
+    this.registerOutputs({ dashboardUrl: this.dashboardUrl, topicArn: this.topic.arn });
+  }
+
+  private createAlarms(name: string, args: MonitoringArgs): void {
+    const lb = { LoadBalancer: args.loadBalancerArnSuffix };
+    const tg = { LoadBalancer: args.loadBalancerArnSuffix, TargetGroup: args.targetGroupArnSuffix };
+    const svc = { ClusterName: args.clusterName, ServiceName: args.serviceName };
+    const alarm = (id: string, description: string, a: Partial<aws.cloudwatch.MetricAlarmArgs>) =>
+      this.alarms.push(
+        new aws.cloudwatch.MetricAlarm(
+          `${name}-${id}`,
+          {
+            alarmDescription: description,
+            period: 60,
+            evaluationPeriods: 5,
+            datapointsToAlarm: 3,
+            treatMissingData: "notBreaching",
+            alarmActions: [this.topic.arn],
+            okActions: [this.topic.arn],
+            ...a,
+          } as aws.cloudwatch.MetricAlarmArgs,
+          { parent: this },
+        ),
+      );
+    const gte = "GreaterThanOrEqualToThreshold";
+    alarm("alb-5xx", "The load balancer answered 5xx (no healthy target, timeouts)", {
+      namespace: "AWS/ApplicationELB",
+      metricName: "HTTPCode_ELB_5XX_Count",
+      dimensions: lb,
+      statistic: "Sum",
+      threshold: 5,
+      comparisonOperator: gte,
+    });
+    alarm("target-5xx", "The server answered 5xx", {
+      namespace: "AWS/ApplicationELB",
+      metricName: "HTTPCode_Target_5XX_Count",
+      dimensions: lb,
+      statistic: "Sum",
+      threshold: 5,
+      comparisonOperator: gte,
+    });
+    alarm("unhealthy-targets", "A task fails its /healthz check", {
+      namespace: "AWS/ApplicationELB",
+      metricName: "UnHealthyHostCount",
+      dimensions: tg,
+      statistic: "Maximum",
+      threshold: 1,
+      comparisonOperator: gte,
+    });
+    alarm("p99-latency", `p99 time to first response byte above ${args.p99LatencySeconds} s`, {
+      namespace: "AWS/ApplicationELB",
+      metricName: "TargetResponseTime",
+      dimensions: lb,
+      extendedStatistic: "p99",
+      period: 300,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      threshold: args.p99LatencySeconds,
+      comparisonOperator: "GreaterThanThreshold",
+    });
+    alarm("cpu-high", "Tasks' CPU above 85 %", {
+      namespace: "AWS/ECS",
+      metricName: "CPUUtilization",
+      dimensions: svc,
+      statistic: "Average",
+      threshold: 85,
+      comparisonOperator: "GreaterThanThreshold",
+    });
+    alarm("memory-high", "Tasks' memory above 85 %", {
+      namespace: "AWS/ECS",
+      metricName: "MemoryUtilization",
+      dimensions: svc,
+      statistic: "Average",
+      threshold: 85,
+      comparisonOperator: "GreaterThanThreshold",
+    });
+    if (args.containerInsights) {
+      alarm("running-tasks-low", "Fewer tasks running than desired", {
+        evaluationPeriods: 3,
+        datapointsToAlarm: 3,
+        threshold: 0,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "breaching",
+        metricQueries: [
+          {
+            id: "running",
+            metric: {
+              namespace: "ECS/ContainerInsights",
+              metricName: "RunningTaskCount",
+              dimensions: svc,
+              stat: "Minimum",
+              period: 60,
+            },
+          },
+          {
+            id: "desired",
+            metric: {
+              namespace: "ECS/ContainerInsights",
+              metricName: "DesiredTaskCount",
+              dimensions: svc,
+              stat: "Maximum",
+              period: 60,
+            },
+          },
+          { id: "missing", expression: "desired - running", label: "Tasks missing", returnData: true },
+        ],
+        period: undefined,
+      });
+    } else {
+      // Without Container Insights there is no desired-count metric: healthy targets below the floor.
+      alarm("running-tasks-low", `Fewer than ${args.minTasks} healthy tasks`, {
+        namespace: "AWS/ApplicationELB",
+        metricName: "HealthyHostCount",
+        dimensions: tg,
+        statistic: "Minimum",
+        evaluationPeriods: 3,
+        datapointsToAlarm: 3,
+        threshold: args.minTasks,
+        comparisonOperator: "LessThanThreshold",
+        treatMissingData: "breaching",
+      });
+    }
+    alarm("estat-errors", "e-Stat calls failing (outage or a bad appId)", {
+      namespace: this.metricNamespace,
+      metricName: "EstatErrors",
+      statistic: "Sum",
+      period: 300,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      threshold: 10,
+      comparisonOperator: gte,
+    });
+  }
+}
+
+function dashboardBody(
+  region: string,
+  lb: string,
+  tg: string,
+  cluster: string,
+  service: string,
+  namespace: string,
+  containerInsights: boolean,
+) {
+  const widget = (title: string, metrics: unknown[][], extra: object = {}) => ({
+    type: "metric",
+    width: 12,
+    height: 6,
+    properties: { title, region, metrics, view: "timeSeries", period: 60, ...extra },
+  });
+  const elb = "AWS/ApplicationELB";
+  return {
+    widgets: [
+      widget("Requests and 5xx", [
+        [elb, "RequestCount", "LoadBalancer", lb, { stat: "Sum" }],
+        [elb, "HTTPCode_ELB_5XX_Count", "LoadBalancer", lb, { stat: "Sum" }],
+        [elb, "HTTPCode_Target_5XX_Count", "LoadBalancer", lb, { stat: "Sum" }],
+      ]),
+      widget("Target response time", [
+        [elb, "TargetResponseTime", "LoadBalancer", lb, { stat: "p50" }],
+        [elb, "TargetResponseTime", "LoadBalancer", lb, { stat: "p99" }],
+      ]),
+      widget("Targets", [
+        [elb, "HealthyHostCount", "TargetGroup", tg, "LoadBalancer", lb, { stat: "Minimum" }],
+        [elb, "UnHealthyHostCount", "TargetGroup", tg, "LoadBalancer", lb, { stat: "Maximum" }],
+      ]),
+      widget("CPU and memory (%)", [
+        ["AWS/ECS", "CPUUtilization", "ClusterName", cluster, "ServiceName", service],
+        ["AWS/ECS", "MemoryUtilization", "ClusterName", cluster, "ServiceName", service],
+      ]),
+      ...(containerInsights
+        ? [
+            widget("Tasks", [
+              ["ECS/ContainerInsights", "RunningTaskCount", "ClusterName", cluster, "ServiceName", service],
+              ["ECS/ContainerInsights", "DesiredTaskCount", "ClusterName", cluster, "ServiceName", service],
+            ]),
+          ]
+        : []),
+      widget("Tool and e-Stat errors", [
+        [namespace, "ToolErrors", { stat: "Sum" }],
+        [namespace, "EstatErrors", { stat: "Sum" }],
+      ]),
+    ],
+  };
+}

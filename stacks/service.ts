@@ -1,0 +1,317 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { CpuArchitecture } from "./image.ts";
+import type { SecretRef } from "./secrets.ts";
+import { ECS_STOP_TIMEOUT_S } from "./timeouts.ts";
+
+export const CONTAINER_NAME = "server";
+/** The `node` user of the official Node image. */
+export const CONTAINER_USER = "1000:1000";
+
+export interface FargateServiceArgs {
+  vpcId: pulumi.Input<string>;
+  subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** Public subnets without NAT: the task needs a public IP to reach ECR, SSM and e-Stat. */
+  assignPublicIp: boolean;
+  loadBalancer: {
+    securityGroupId: pulumi.Input<string>;
+    targetGroupArn: pulumi.Input<string>;
+    /** `app/…/…/targetgroup/…/…`: the label of ALB requests-per-target scaling. */
+    resourceLabel: pulumi.Input<string>;
+    /** Listeners that must exist before ECS registers targets. */
+    listeners: pulumi.Resource[];
+  };
+  imageUri: pulumi.Input<string>;
+  repositoryArn: pulumi.Input<string>;
+  architecture: CpuArchitecture;
+  cpu: string;
+  memory: number;
+  containerPort: number;
+  environment: Record<string, pulumi.Input<string>>;
+  secrets: SecretRef[];
+  /** IAM statements letting ECS read the secrets at start-up. */
+  secretReadStatements: pulumi.Input<object[]>;
+  /** IAM statements for the running server (the data lake). */
+  taskStatements: pulumi.Input<object[]>;
+  logRetentionDays: number;
+  containerInsights: boolean;
+  minTasks: number;
+  maxTasks: number;
+  cpuTargetPercent: number;
+  requestsPerTargetPerMinute: number;
+}
+
+/** The server on ECS Fargate: cluster, roles, task definition, service, autoscaling, log group. */
+export class FargateService extends pulumi.ComponentResource {
+  readonly cluster: aws.ecs.Cluster;
+  readonly service: aws.ecs.Service;
+  readonly taskDefinition: aws.ecs.TaskDefinition;
+  readonly executionRole: aws.iam.Role;
+  readonly taskRole: aws.iam.Role;
+  readonly logGroup: aws.cloudwatch.LogGroup;
+  readonly securityGroup: aws.ec2.SecurityGroup;
+
+  constructor(name: string, args: FargateServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("estat-mcp:aws:FargateService", name, {}, opts);
+    this.logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      { name: `/estat-mcp/${pulumi.getStack()}/server`, retentionInDays: args.logRetentionDays },
+      { parent: this },
+    );
+    this.cluster = new aws.ecs.Cluster(
+      `${name}-cluster`,
+      { settings: [{ name: "containerInsights", value: args.containerInsights ? "enabled" : "disabled" }] },
+      { parent: this },
+    );
+    this.executionRole = this.createExecutionRole(name, args);
+    this.taskRole = this.createTaskRole(name, args);
+    this.securityGroup = this.createSecurityGroup(name, args);
+    this.taskDefinition = this.createTaskDefinition(name, args);
+    this.service = this.createService(name, args);
+    this.createAutoscaling(name, args);
+    this.registerOutputs({ serviceName: this.service.name, clusterName: this.cluster.name });
+  }
+
+  private createExecutionRole(name: string, args: FargateServiceArgs): aws.iam.Role {
+    const role = new aws.iam.Role(
+      `${name}-execution`,
+      {
+        assumeRolePolicy: ecsTasksAssumeRolePolicy,
+        description: "ECS pulls the image, writes logs, reads secrets",
+      },
+      { parent: this },
+    );
+    new aws.iam.RolePolicy(
+      `${name}-execution`,
+      {
+        role: role.id,
+        policy: pulumi
+          .all([args.repositoryArn, this.logGroup.arn, args.secretReadStatements])
+          .apply(([repoArn, logArn, secretStatements]) =>
+            JSON.stringify({
+              Version: "2012-10-17",
+              Statement: [
+                // GetAuthorizationToken has no resource-level permissions.
+                { Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: ["*"] },
+                {
+                  Effect: "Allow",
+                  Action: [
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:BatchGetImage",
+                    "ecr:GetDownloadUrlForLayer",
+                  ],
+                  Resource: [repoArn],
+                },
+                {
+                  Effect: "Allow",
+                  Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                  Resource: [`${logArn}:*`],
+                },
+                ...secretStatements,
+              ],
+            }),
+          ),
+      },
+      { parent: this },
+    );
+    return role;
+  }
+
+  private createTaskRole(name: string, args: FargateServiceArgs): aws.iam.Role {
+    const role = new aws.iam.Role(
+      `${name}-task`,
+      { assumeRolePolicy: ecsTasksAssumeRolePolicy, description: "The running server: the data lake only" },
+      { parent: this },
+    );
+    new aws.iam.RolePolicy(
+      `${name}-task`,
+      {
+        role: role.id,
+        policy: pulumi
+          .output(args.taskStatements)
+          .apply((statements) => JSON.stringify({ Version: "2012-10-17", Statement: statements })),
+      },
+      { parent: this },
+    );
+    return role;
+  }
+
+  private createSecurityGroup(name: string, args: FargateServiceArgs): aws.ec2.SecurityGroup {
+    const self = { parent: this };
+    const sg = new aws.ec2.SecurityGroup(
+      `${name}-sg`,
+      { vpcId: args.vpcId, description: "estat-mcp tasks", tags: { "estat-mcp:role": "task" } },
+      self,
+    );
+    new aws.vpc.SecurityGroupIngressRule(
+      `${name}-in-from-lb`,
+      {
+        securityGroupId: sg.id,
+        referencedSecurityGroupId: args.loadBalancer.securityGroupId,
+        ipProtocol: "tcp",
+        fromPort: args.containerPort,
+        toPort: args.containerPort,
+        description: "The load balancer only",
+      },
+      self,
+    );
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-out-https`,
+      {
+        securityGroupId: sg.id,
+        cidrIpv4: "0.0.0.0/0",
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        description: "ECR, SSM, S3, CloudWatch Logs and e-Stat, all over HTTPS",
+      },
+      self,
+    );
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-lb-out-to-tasks`,
+      {
+        securityGroupId: args.loadBalancer.securityGroupId,
+        referencedSecurityGroupId: sg.id,
+        ipProtocol: "tcp",
+        fromPort: args.containerPort,
+        toPort: args.containerPort,
+        description: "Load balancer to the tasks' container port",
+      },
+      self,
+    );
+    return sg;
+  }
+
+  private createTaskDefinition(name: string, args: FargateServiceArgs): aws.ecs.TaskDefinition {
+    const region = aws.getRegionOutput({}, { parent: this }).region;
+    const environment = Object.entries(args.environment)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([envName, value]) => ({ name: envName, value }));
+    return new aws.ecs.TaskDefinition(
+      `${name}-task`,
+      {
+        family: `estat-mcp-${pulumi.getStack()}`,
+        cpu: args.cpu,
+        memory: String(args.memory),
+        networkMode: "awsvpc",
+        requiresCompatibilities: ["FARGATE"],
+        runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: args.architecture },
+        executionRoleArn: this.executionRole.arn,
+        taskRoleArn: this.taskRole.arn,
+        volumes: [{ name: "tmp" }],
+        containerDefinitions: pulumi.jsonStringify([
+          {
+            name: CONTAINER_NAME,
+            image: args.imageUri,
+            essential: true,
+            user: CONTAINER_USER,
+            readonlyRootFilesystem: true,
+            portMappings: [{ name: "http", containerPort: args.containerPort, protocol: "tcp" }],
+            environment,
+            secrets: args.secrets.map((s) => ({ name: s.name, valueFrom: s.valueFrom })),
+            mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
+            stopTimeout: ECS_STOP_TIMEOUT_S,
+            linuxParameters: { initProcessEnabled: true },
+            logConfiguration: {
+              logDriver: "awslogs",
+              options: {
+                "awslogs-group": this.logGroup.name,
+                "awslogs-region": region,
+                "awslogs-stream-prefix": "server",
+                mode: "non-blocking",
+                "max-buffer-size": "25m",
+              },
+            },
+          },
+        ]),
+      },
+      { parent: this },
+    );
+  }
+
+  private createService(name: string, args: FargateServiceArgs): aws.ecs.Service {
+    return new aws.ecs.Service(
+      `${name}-service`,
+      {
+        cluster: this.cluster.arn,
+        taskDefinition: this.taskDefinition.arn,
+        desiredCount: args.minTasks,
+        launchType: "FARGATE",
+        platformVersion: "LATEST",
+        networkConfiguration: {
+          subnets: args.subnetIds,
+          securityGroups: [this.securityGroup.id],
+          assignPublicIp: args.assignPublicIp,
+        },
+        loadBalancers: [
+          {
+            targetGroupArn: args.loadBalancer.targetGroupArn,
+            containerName: CONTAINER_NAME,
+            containerPort: args.containerPort,
+          },
+        ],
+        healthCheckGracePeriodSeconds: 60,
+        deploymentCircuitBreaker: { enable: true, rollback: true },
+        deploymentMinimumHealthyPercent: 100,
+        deploymentMaximumPercent: 200,
+        enableEcsManagedTags: true,
+        propagateTags: "SERVICE",
+        waitForSteadyState: true,
+      },
+      // Autoscaling owns the desired count once the service exists.
+      { parent: this, dependsOn: args.loadBalancer.listeners, ignoreChanges: ["desiredCount"] },
+    );
+  }
+
+  private createAutoscaling(name: string, args: FargateServiceArgs): void {
+    const self = { parent: this };
+    const target = new aws.appautoscaling.Target(
+      `${name}-scaling`,
+      {
+        serviceNamespace: "ecs",
+        scalableDimension: "ecs:service:DesiredCount",
+        resourceId: pulumi.interpolate`service/${this.cluster.name}/${this.service.name}`,
+        minCapacity: args.minTasks,
+        maxCapacity: args.maxTasks,
+      },
+      self,
+    );
+    const tracking = (
+      suffix: string,
+      config: aws.types.input.appautoscaling.PolicyTargetTrackingScalingPolicyConfiguration,
+    ) =>
+      new aws.appautoscaling.Policy(
+        `${name}-scale-${suffix}`,
+        {
+          policyType: "TargetTrackingScaling",
+          serviceNamespace: target.serviceNamespace,
+          scalableDimension: target.scalableDimension,
+          resourceId: target.resourceId,
+          targetTrackingScalingPolicyConfiguration: config,
+        },
+        self,
+      );
+    tracking("cpu", {
+      targetValue: args.cpuTargetPercent,
+      predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
+      scaleInCooldown: 300,
+      scaleOutCooldown: 60,
+    });
+    tracking("requests", {
+      targetValue: args.requestsPerTargetPerMinute,
+      predefinedMetricSpecification: {
+        predefinedMetricType: "ALBRequestCountPerTarget",
+        resourceLabel: args.loadBalancer.resourceLabel,
+      },
+      scaleInCooldown: 300,
+      scaleOutCooldown: 60,
+    });
+  }
+}
+
+const ecsTasksAssumeRolePolicy = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [
+    { Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" },
+  ],
+});

@@ -1,0 +1,135 @@
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { PolicyResource } from "@pulumi/policy";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const recorder = fileURLToPath(new URL("./record.ts", import.meta.url));
+
+export interface Recorded {
+  id: string;
+  type: string;
+  name: string;
+  custom: boolean;
+  inputs: Record<string, any>;
+  state: Record<string, any>;
+}
+
+export interface Run {
+  resources: Recorded[];
+  outputs: Record<string, any>;
+  errors: string[];
+}
+
+export const APP_ID = "0123456789abcdef0123456789abcdef01234567";
+
+/** The flat `config:` map of a committed Pulumi.<stack>.yaml. */
+export function stackFile(stack: string): Record<string, string> {
+  const text = readFileSync(`${root}Pulumi.${stack}.yaml`, "utf8");
+  const out: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const m = /^ {2}([\w:.-]+):\s*(.*?)\s*$/.exec(line);
+    if (m) out[m[1]] = m[2].replace(/^"(.*)"$/, "$1");
+  }
+  return out;
+}
+
+const cache = new Map<string, Promise<Run>>();
+
+/**
+ * Runs the program under mocks in a child process with the given stack's config (its committed
+ * Pulumi.<stack>.yaml when `config` is omitted) and secrets passed as secret config.
+ */
+export function runStack(
+  stack: string,
+  config: Record<string, string> = stackFile(stack),
+  secrets: Record<string, string> = { "estat-mcp:estatAppId": APP_ID },
+): Promise<Run> {
+  const key = JSON.stringify([stack, config, secrets]);
+  let run = cache.get(key);
+  if (!run) {
+    run = new Promise<Run>((resolve, reject) => {
+      execFile(
+        process.execPath,
+        ["--import", "tsx", recorder],
+        {
+          cwd: root,
+          maxBuffer: 64 * 1024 * 1024,
+          env: {
+            ...process.env,
+            ESTAT_TEST_STACK: stack,
+            PULUMI_CONFIG: JSON.stringify({ ...config, ...secrets }),
+            PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(Object.keys(secrets)),
+          },
+        },
+        (err, stdout, stderr) => {
+          const line = stdout.split("\n").find((l) => l.startsWith("@@RESULT@@"));
+          if (!line) return reject(new Error(`recorder failed: ${err?.message}\n${stderr}`));
+          resolve(JSON.parse(line.slice("@@RESULT@@".length)));
+        },
+      );
+    });
+    cache.set(key, run);
+  }
+  return run;
+}
+
+export function ofType(run: Run, type: string): Recorded[] {
+  return run.resources.filter((r) => r.type === type);
+}
+
+export function one(run: Run, type: string, nameSuffix = ""): Recorded {
+  const found = ofType(run, type).filter((r) => r.name.endsWith(nameSuffix));
+  if (found.length !== 1) {
+    throw new Error(
+      `expected one ${type} named *${nameSuffix}, found ${found.map((r) => r.name).join(", ")}`,
+    );
+  }
+  return found[0];
+}
+
+export function countByType(run: Run): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of run.resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
+  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** JSON-parses a string input (IAM documents, container definitions). */
+export function json(v: unknown): any {
+  return typeof v === "string" ? JSON.parse(v) : v;
+}
+
+/**
+ * The recorded resources as CrossGuard sees them in `validateStack`: props are the inputs, and each
+ * property depends on the resources whose id or ARN its value carries.
+ */
+export function policyResources(run: Run): PolicyResource[] {
+  const custom = run.resources.filter((r) => r.custom);
+  const urn = (r: Recorded) => `urn:pulumi:test::estat-mcp::${r.type}::${r.name}`;
+  const out = custom.map(
+    (r) =>
+      ({
+        type: r.type,
+        name: r.name,
+        urn: urn(r),
+        props: r.inputs,
+        opts: {},
+        dependencies: [],
+        propertyDependencies: {},
+      }) as unknown as PolicyResource,
+  );
+  custom.forEach((r, i) => {
+    for (const [prop, value] of Object.entries(r.inputs)) {
+      const text = JSON.stringify(value);
+      const deps = custom
+        .map((x, j) => ({ x, j }))
+        .filter(
+          ({ x, j }) =>
+            j !== i && (text.includes(`"${x.id}"`) || (x.state.arn && text.includes(x.state.arn))),
+        )
+        .map(({ j }) => out[j]);
+      if (deps.length) out[i].propertyDependencies[prop] = deps;
+    }
+  });
+  return out;
+}

@@ -1,0 +1,163 @@
+// Runs the Pulumi program once under mocks and prints every resource the engine was asked to create,
+// with its inputs, plus the stack outputs, as one JSON line. A child process per stack configuration:
+// Pulumi's mocks and config are process-global and the program module runs once per process.
+import * as pulumi from "@pulumi/pulumi";
+
+export const ACCOUNT = "123456789012";
+export const REGION = "ap-northeast-1";
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+interface Recorded {
+  id: string;
+  type: string;
+  name: string;
+  custom: boolean;
+  inputs: Record<string, any>;
+  state: Record<string, any>;
+}
+const resources: Recorded[] = [];
+const errors: string[] = [];
+
+function unwrap(v: any): any {
+  if (Array.isArray(v)) return v.map(unwrap);
+  if (v && typeof v === "object") {
+    if (v[SECRET_SIG] !== undefined && "value" in v) return unwrap(v.value);
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrap(x)]));
+  }
+  return v;
+}
+
+function computed(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+  const service = type.split(":")[1]?.split("/")[0] ?? "x";
+  const base = { arn: `arn:aws:${service}:${REGION}:${ACCOUNT}:${type.split(":").pop()}/${name}` };
+  switch (type) {
+    case "aws:s3/bucket:Bucket":
+      return { bucket: name, arn: `arn:aws:s3:::${name}` };
+    case "aws:lb/loadBalancer:LoadBalancer":
+      return {
+        ...base,
+        dnsName: `${inputs.internal ? "internal-" : ""}${name}-1234.${REGION}.elb.amazonaws.com`,
+        arnSuffix: `app/${name}/50dc6c495c0c9188`,
+        zoneId: "Z14GRHDCWA56QT",
+      };
+    case "aws:lb/targetGroup:TargetGroup":
+      return { ...base, arnSuffix: `targetgroup/${name}/73e2d6bc24d8a067` };
+    case "aws:cloudfront/distribution:Distribution":
+      return { ...base, domainName: "d111111abcdef8.cloudfront.net" };
+    case "aws:ecr/repository:Repository":
+      return { ...base, name, repositoryUrl: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${name}` };
+    case "awsx:ec2:Vpc":
+      return {
+        vpcId: "vpc-0a1b2c",
+        publicSubnetIds: ["subnet-public-a", "subnet-public-c"],
+        privateSubnetIds: ["subnet-private-a", "subnet-private-c"],
+        isolatedSubnetIds: ["subnet-isolated-a", "subnet-isolated-c"],
+      };
+    case "awsx:ecr:Image":
+      return { imageUri: `${inputs.repositoryUrl}@sha256:${"0".repeat(64)}` };
+    case "aws:ssm/parameter:Parameter":
+      return { arn: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${inputs.name}` };
+    case "random:index/randomPassword:RandomPassword":
+      return { result: "GeneratedKey0123456789abcdefghijklmnopqrstuvwxyzAB".slice(0, inputs.length) };
+    case "aws:cloudwatch/logGroup:LogGroup":
+      return { arn: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${inputs.name}` };
+    case "aws:ecs/cluster:Cluster":
+    case "aws:ecs/service:Service":
+    case "aws:iam/role:Role":
+    case "aws:sns/topic:Topic":
+      return { ...base, name };
+    case "aws:acm/certificate:Certificate":
+      return {
+        ...base,
+        domainValidationOptions: [
+          {
+            domainName: inputs.domainName,
+            resourceRecordName: `_a79865eb4cd1a6ab990a45779b4e0b96.${inputs.domainName}.`,
+            resourceRecordType: "CNAME",
+            resourceRecordValue: "_424c7224e9b0146f9a8808af955727d0.acm-validations.aws.",
+          },
+        ],
+      };
+    case "aws:acm/certificateValidation:CertificateValidation":
+      return { certificateArn: inputs.certificateArn };
+    case "aws:route53/record:Record":
+      return { fqdn: String(inputs.name).replace(/\.$/, "") };
+    default:
+      return base;
+  }
+}
+
+pulumi.runtime.setMocks(
+  {
+    newResource(args) {
+      const inputs = unwrap(args.inputs);
+      const state = { ...inputs, ...computed(args.type, args.name, inputs) };
+      const id = args.type === "aws:ec2/securityGroup:SecurityGroup" ? `sg-${args.name}` : `${args.name}-id`;
+      resources.push({ id, type: args.type, name: args.name, custom: args.custom ?? false, inputs, state });
+      return { id, state };
+    },
+    call(args) {
+      switch (args.token) {
+        case "aws:index/getRegion:getRegion":
+          return { region: REGION, name: REGION, id: REGION };
+        case "aws:index/getCallerIdentity:getCallerIdentity":
+          return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/ci`, userId: "AIDA", id: ACCOUNT };
+        case "aws:kms/getAlias:getAlias":
+          return {
+            name: args.inputs.name,
+            targetKeyArn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/0c7f3d4b-aws-ssm`,
+            arn: `arn:aws:kms:${REGION}:${ACCOUNT}:alias/aws/ssm`,
+            id: args.inputs.name,
+          };
+        case "aws:ec2/getManagedPrefixList:getManagedPrefixList":
+          return { id: "pl-58a04531", name: args.inputs.name };
+        default:
+          throw new Error(`unmocked call ${args.token}`);
+      }
+    },
+  },
+  "estat-mcp",
+  process.env.ESTAT_TEST_STACK ?? "dev",
+  false,
+);
+
+process.on("unhandledRejection", (e) => errors.push(String((e as Error)?.message ?? e)));
+
+function resolve(o: unknown): Promise<unknown> {
+  return pulumi.Output.isInstance(o)
+    ? new Promise((r) => (o as pulumi.Output<unknown>).apply(r))
+    : Promise.resolve(o);
+}
+
+async function settle(): Promise<void> {
+  let last = -1;
+  for (let stable = 0; stable < 5; ) {
+    await new Promise((r) => setTimeout(r, 40));
+    stable = resources.length === last ? stable + 1 : 0;
+    last = resources.length;
+  }
+}
+
+let outputs: Record<string, unknown> = {};
+try {
+  const program: Record<string, unknown> = await import("../../index.ts");
+  const entries = await Promise.all(
+    Object.entries(program).map(async ([k, v]) => [k, await resolve(v)] as const),
+  );
+  outputs = Object.fromEntries(entries);
+  const secretOutputs = (
+    await Promise.all(
+      Object.entries(program).map(async ([k, v]) =>
+        pulumi.Output.isInstance(v) && (await (v as any).isSecret) ? k : undefined,
+      ),
+    )
+  ).filter(Boolean);
+  outputs.__secret = secretOutputs;
+} catch (e) {
+  errors.push((e as Error).message);
+}
+await settle();
+// Registration order depends on when inputs resolve: sort so tests see a stable order.
+resources.sort((a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name));
+process.stdout.write(`\n@@RESULT@@${JSON.stringify({ resources, outputs, errors })}\n`);
+process.exit(0);
