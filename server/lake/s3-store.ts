@@ -79,8 +79,10 @@ export class S3Store implements BlobStore {
           ContentType: "text/plain",
         }),
       );
-    } catch (err) {
-      throw this.fail(err, "check the bucket");
+    } catch (err: any) {
+      // HeadBucket has no body, so a missing bucket is a bare 404 "NotFound".
+      const missing = err?.name === "NotFound" || err?.$metadata?.httpStatusCode === 404;
+      throw this.fail(missing ? Object.assign(err, { name: "NoSuchBucket" }) : err, "check the bucket");
     }
   }
 
