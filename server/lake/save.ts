@@ -163,8 +163,15 @@ export async function saveDataset(
         page++;
         const rawKey = `${raw}/page-${page}.json.gz`;
         written.push(rawKey);
-        await store.putBytes(rawKey, await gzipAsync(next.value.body), "application/gzip");
-        for (const sink of sinks.values()) await sink.append(next.value.rows);
+        // zlib runs on the thread pool: compress and store the raw page while the rows are encoded here.
+        const rawStored = gzipAsync(next.value.body).then((gz) =>
+          store.putBytes(rawKey, gz, "application/gzip"),
+        );
+        try {
+          for (const sink of sinks.values()) await sink.append(next.value.rows);
+        } finally {
+          await rawStored;
+        }
         rows += next.value.rows.length;
         await opts.onPage?.({ page, rows, totalRows: src.totalNumber, pageRows: next.value.rows.length });
       }

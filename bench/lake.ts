@@ -1,0 +1,310 @@
+/**
+ * npm run bench:lake — a benchmark that prints figures (not a test).
+ *
+ * 1. Parquet libraries: write and read back the same 250,000-row table (time, file size).
+ * 2. The lake: a fake e-Stat on 127.0.0.1 serves the table in pages of 100,000 (100k, 100k, 50k) in the
+ *    recorded JSON shape; fetch() + JSON.parse + normalise + saveDataset into a filesystem lake, against the
+ *    baseline of fetch() + JSON.parse of the same pages. Then a 1,000,000-row table for peak RSS.
+ * Every measurement runs in a fresh child process so its peak RSS (resourceUsage().maxRSS) is its own.
+ * Options: --rows N (default 250000), --big N (default 1000000), --runs N (default 3).
+ */
+import { execFile } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { SyntheticTable } from "../test/helpers/estat-table.ts";
+
+const SELF = fileURLToPath(import.meta.url);
+const PAGE = 100_000;
+const COLUMNS = [
+  "tab",
+  "tabName",
+  "cat01",
+  "cat01Name",
+  "area",
+  "areaName",
+  "time",
+  "timeName",
+  "unit",
+  "value",
+  "raw",
+];
+
+type Result = Record<string, number | string>;
+
+function report(r: Result) {
+  r.maxRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
+  process.stdout.write(`${JSON.stringify(r)}\n`);
+}
+
+// ---- children ---------------------------------------------------------------------------------------
+
+/** Follows NEXT_KEY from startPosition 1; yields each page's bytes and parsed JSON. */
+async function* fetchPages(url: string, statsDataId: string) {
+  const decoder = new TextDecoder();
+  let start: number | undefined = 1;
+  while (start !== undefined) {
+    const res = await fetch(`${url}?statsDataId=${statsDataId}&startPosition=${start}&limit=${PAGE}`);
+    const body = new Uint8Array(await res.arrayBuffer());
+    const json = JSON.parse(decoder.decode(body));
+    yield { body, json };
+    const next = json.GET_STATS_DATA.STATISTICAL_DATA.RESULT_INF.NEXT_KEY;
+    start = next === undefined ? undefined : Number(next);
+  }
+}
+
+async function childBaseline(url: string, statsDataId: string) {
+  const t0 = performance.now();
+  let rows = 0;
+  for await (const { json } of fetchPages(url, statsDataId))
+    rows += json.GET_STATS_DATA.STATISTICAL_DATA.DATA_INF.VALUE.length;
+  report({ task: "baseline", rows, wallMs: Math.round(performance.now() - t0) });
+}
+
+async function childLake(url: string, statsDataId: string) {
+  const { openLake } = await import("../server/lake/index.ts");
+  const norm = await import("../server/estat/normalize.ts");
+  const dir = await mkdtemp(join(tmpdir(), "bench-lake-"));
+  try {
+    const t0 = performance.now();
+    const pages = fetchPages(url, statsDataId);
+    const first = (await pages.next()).value!;
+    const sd = first.json.GET_STATS_DATA.STATISTICAL_DATA;
+    const dims = norm.dimensions(norm.toArray(sd.CLASS_INF.CLASS_OBJ));
+    const info = norm.table(sd.TABLE_INF);
+    async function* normalised() {
+      for (let p: typeof first | undefined = first; p; ) {
+        yield { body: p.body, rows: norm.rows(p.json.GET_STATS_DATA.STATISTICAL_DATA, dims) };
+        p = undefined; // drop the parsed page before fetching the next one
+        const n = await pages.next();
+        if (!n.done) p = n.value;
+      }
+    }
+    const lake = openLake(`file://${dir}`);
+    const m = await lake.saveDataset(
+      {
+        statsDataId,
+        title: info.title,
+        updatedDate: info.updatedDate,
+        totalNumber: Number(sd.RESULT_INF.TOTAL_NUMBER),
+        filters: {},
+        dimensions: dims,
+        notes: norm.notes(sd),
+        pages: normalised(),
+      },
+      { formats: ["parquet"] },
+    );
+    const wallMs = Math.round(performance.now() - t0);
+    report({ task: "lake", rows: m.rows, wallMs, parquetBytes: m.files[0].bytes });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Columns of the table as arrays, the shape every writer is fed from. */
+function columnsOf(rows: Record<string, string | number | null>[]) {
+  return COLUMNS.map((name) => ({ name, data: rows.map((r) => r[name] ?? null) }));
+}
+
+async function childLibrary(lib: string, n: number) {
+  const rows = new SyntheticTable({ rows: n }).rows(0, n);
+  const dir = await mkdtemp(join(tmpdir(), "bench-pq-"));
+  const path = join(dir, "t.parquet");
+  let checksum = 0;
+  let readRows = 0;
+  const sum = (v: unknown) => {
+    readRows++;
+    if (typeof v === "number") checksum += v;
+  };
+  try {
+    let t0 = performance.now();
+    if (lib === "hyparquet-writer") {
+      const { parquetWriteBuffer } = await import("hyparquet-writer");
+      const buf = parquetWriteBuffer({
+        codec: "SNAPPY",
+        rowGroupSize: 65_536,
+        columnData: columnsOf(rows).map((c) => ({ ...c, type: c.name === "value" ? "DOUBLE" : "STRING" })),
+      });
+      await writeFile(path, new Uint8Array(buf));
+    } else if (lib === "parquet-wasm") {
+      const arrow = await import("apache-arrow");
+      const pw = await import("parquet-wasm");
+      const vectors: Record<string, any> = {};
+      for (const c of columnsOf(rows)) {
+        vectors[c.name] = arrow.vectorFromArray(
+          c.data,
+          c.name === "value" ? new arrow.Float64() : new arrow.Utf8(),
+        );
+      }
+      const ipc = arrow.tableToIPC(new arrow.Table(vectors), "stream");
+      const props = new pw.WriterPropertiesBuilder()
+        .setCompression(pw.Compression.SNAPPY)
+        .setMaxRowGroupSize(65_536)
+        .build();
+      await writeFile(path, pw.writeParquet(pw.Table.fromIPCStream(ipc), props));
+    } else if (lib === "@dsnp/parquetjs") {
+      const pq = (await import("@dsnp/parquetjs")).default as any;
+      const fields: Record<string, unknown> = {};
+      for (const c of COLUMNS) {
+        fields[c] = { type: c === "value" ? "DOUBLE" : "UTF8", optional: true, compression: "SNAPPY" };
+      }
+      const w = await pq.ParquetWriter.openFile(new pq.ParquetSchema(fields), path, { rowGroupSize: 65_536 });
+      for (const r of rows) {
+        const o: Record<string, unknown> = {};
+        for (const c of COLUMNS) if (r[c] !== null) o[c] = r[c];
+        await w.appendRow(o);
+      }
+      await w.close();
+    } else throw new Error(`unknown library ${lib}`);
+    const writeMs = Math.round(performance.now() - t0);
+    const bytes = (await stat(path)).size;
+
+    t0 = performance.now();
+    const file = await readFile(path);
+    if (lib === "hyparquet-writer") {
+      const { parquetReadObjects } = await import("hyparquet");
+      const ab = file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength);
+      for (const r of await parquetReadObjects({ file: ab })) sum(r.value);
+    } else if (lib === "parquet-wasm") {
+      const arrow = await import("apache-arrow");
+      const pw = await import("parquet-wasm");
+      const t = arrow.tableFromIPC(pw.readParquet(file).intoIPCStream());
+      for (const r of t) sum(r!.toJSON().value);
+    } else {
+      const pq = (await import("@dsnp/parquetjs")).default as any;
+      const reader = await pq.ParquetReader.openFile(path);
+      const cursor = reader.getCursor();
+      for (let r = await cursor.next(); r; r = await cursor.next()) sum(r.value ?? null);
+      await reader.close();
+    }
+    const readMs = Math.round(performance.now() - t0);
+    const want = rows.reduce((a, r) => a + ((r.value as number | null) ?? 0), 0);
+    report({
+      task: "library",
+      lib,
+      rows: readRows,
+      writeMs,
+      readMs,
+      bytes,
+      ok: String(readRows === n && checksum === want),
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+// ---- parent -----------------------------------------------------------------------------------------
+
+function child(args: string[]): Promise<Result> {
+  return promisify(execFile)(process.execPath, [SELF, "--child", ...args], { maxBuffer: 1 << 20 }).then(
+    ({ stdout }) => JSON.parse(stdout.trim().split("\n").at(-1)!),
+  );
+}
+
+/** A fake e-Stat serving pre-rendered pages, so the server's own work stays out of the measurements. */
+async function fakeEstat(table: SyntheticTable) {
+  const bodies = new Map<number, Uint8Array>();
+  for (const start of table.pageStarts()) bodies.set(start, table.pageBody(start, PAGE));
+  const server = createServer((req, res) => {
+    const u = new URL(req.url ?? "/", "http://127.0.0.1");
+    const body = bodies.get(Number(u.searchParams.get("startPosition")));
+    if (!body) {
+      res.writeHead(400).end();
+      return;
+    }
+    res.writeHead(200, {
+      "content-type": "application/json; charset=utf-8",
+      "content-length": body.byteLength,
+    });
+    res.end(body);
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/rest/3.0/app/json/getStatsData`;
+  const bytes = [...bodies.values()].reduce((a, b) => a + b.byteLength, 0);
+  return { url, bytes, pages: bodies.size, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main() {
+  const arg = (name: string, def: number) => {
+    const i = process.argv.indexOf(`--${name}`);
+    return i > 0 ? Number(process.argv[i + 1]) : def;
+  };
+  const rows = arg("rows", 250_000);
+  const big = arg("big", 1_000_000);
+  const runs = arg("runs", 3);
+  const print = (s: string) => process.stdout.write(`${s}\n`);
+  print(
+    `node ${process.version}, ${rows.toLocaleString("en")} rows, pages of ${PAGE.toLocaleString("en")}, ${runs} runs (median)`,
+  );
+
+  print("\n1) Parquet libraries: write + read back the same table (SNAPPY, row groups of 65,536)");
+  print("library              write ms   read ms   file MB   peak RSS MB   round trip");
+  for (const lib of ["hyparquet-writer", "parquet-wasm", "@dsnp/parquetjs"]) {
+    try {
+      const rs: Result[] = [];
+      for (let i = 0; i < runs; i++) rs.push(await child(["library", lib, String(rows)]));
+      const w = median(rs.map((r) => Number(r.writeMs)));
+      const rd = median(rs.map((r) => Number(r.readMs)));
+      const mb = (Number(rs[0].bytes) / 1e6).toFixed(2);
+      print(
+        `${lib.padEnd(20)} ${String(w).padStart(8)} ${String(rd).padStart(9)} ${mb.padStart(9)} ${String(median(rs.map((r) => Number(r.maxRssMB)))).padStart(13)}   ${rs[0].ok === "true" ? "ok" : "MISMATCH"}`,
+      );
+    } catch (err) {
+      print(`${lib.padEnd(20)} failed: ${(err as Error).message.split("\n")[0]}`);
+    }
+  }
+
+  print("\n2) fake e-Stat on 127.0.0.1 -> fetch -> JSON.parse [-> normalise -> Parquet in a file:// lake]");
+  const measured: Record<string, { wall: number; rss: number; extra?: string }> = {};
+  for (const n of [rows, big]) {
+    const table = new SyntheticTable({ rows: n, statsDataId: `00099${n}`.slice(0, 10), pageSize: PAGE });
+    const fake = await fakeEstat(table);
+    const reps = n === rows ? runs : 1;
+    for (const task of ["baseline", "lake"]) {
+      const rs: Result[] = [];
+      for (let i = 0; i < reps; i++) rs.push(await child([task, fake.url, table.statsDataId]));
+      if (rs.some((r) => Number(r.rows) !== n))
+        throw new Error(`${task} saw ${rs.map((r) => r.rows)} rows, expected ${n}`);
+      const extra =
+        task === "lake"
+          ? `Parquet ${(Number(rs[0].parquetBytes) / 1e6).toFixed(2)} MB`
+          : `JSON ${(fake.bytes / 1e6).toFixed(1)} MB in ${fake.pages} pages`;
+      measured[`${task}@${n}`] = {
+        wall: median(rs.map((r) => Number(r.wallMs))),
+        rss: median(rs.map((r) => Number(r.maxRssMB))),
+        extra,
+      };
+    }
+    await fake.close();
+  }
+  print("run                       wall ms   peak RSS MB   notes");
+  for (const [k, v] of Object.entries(measured)) {
+    print(`${k.padEnd(24)} ${String(v.wall).padStart(8)} ${String(v.rss).padStart(13)}   ${v.extra ?? ""}`);
+  }
+  const wallRatio = measured[`lake@${rows}`].wall / measured[`baseline@${rows}`].wall;
+  const rssRatio = measured[`lake@${big}`].rss / measured[`lake@${rows}`].rss;
+  print(
+    `\nwall, lake / parse baseline (${rows.toLocaleString("en")} rows): ${wallRatio.toFixed(2)}x  (target <= 3x) ${wallRatio <= 3 ? "MET" : "MISSED"}`,
+  );
+  print(
+    `peak RSS, ${big.toLocaleString("en")} / ${rows.toLocaleString("en")} rows: ${rssRatio.toFixed(2)}x  (target <= 1.25x) ${rssRatio <= 1.25 ? "MET" : "MISSED"}`,
+  );
+}
+
+if (process.argv[2] === "--child") {
+  const [task, a, b] = process.argv.slice(3);
+  if (task === "baseline") await childBaseline(a, b);
+  else if (task === "lake") await childLake(a, b);
+  else if (task === "library") await childLibrary(a, Number(b));
+  else throw new Error(`unknown task ${task}`);
+} else {
+  await main();
+}
