@@ -121,12 +121,24 @@ pulumi.runtime.setMocks(
   false,
 );
 
-process.on("unhandledRejection", (e) => errors.push(String((e as Error)?.message ?? e)));
+/** A throw inside an apply surfaces once per dependent property: keep the root message, once. */
+function note(e: unknown): void {
+  const message = String((e as Error)?.message ?? e).replace(
+    /^[\s\S]*error serializing property "[^"]*": /,
+    "",
+  );
+  if (!errors.includes(message)) errors.push(message);
+}
+process.on("unhandledRejection", note);
 
+/** An Output's value; one whose apply threw never settles, so give up after a while. */
 function resolve(o: unknown): Promise<unknown> {
-  return pulumi.Output.isInstance(o)
-    ? new Promise((r) => (o as pulumi.Output<unknown>).apply(r))
-    : Promise.resolve(o);
+  if (!pulumi.Output.isInstance(o)) return Promise.resolve(o);
+  return within(new Promise((r) => (o as pulumi.Output<unknown>).apply(r)), "<unresolved>");
+}
+
+function within<X>(p: Promise<X>, fallback: X): Promise<X> {
+  return Promise.race([p, new Promise<X>((r) => setTimeout(() => r(fallback), 3000))]);
 }
 
 async function settle(): Promise<void> {
@@ -148,16 +160,19 @@ try {
   const secretOutputs = (
     await Promise.all(
       Object.entries(program).map(async ([k, v]) =>
-        pulumi.Output.isInstance(v) && (await (v as any).isSecret) ? k : undefined,
+        pulumi.Output.isInstance(v) && (await within((v as any).isSecret as Promise<boolean>, false))
+          ? k
+          : undefined,
       ),
     )
   ).filter(Boolean);
   outputs.__secret = secretOutputs;
 } catch (e) {
-  errors.push((e as Error).message);
+  note(e);
 }
 await settle();
 // Registration order depends on when inputs resolve: sort so tests see a stable order.
 resources.sort((a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name));
-process.stdout.write(`\n@@RESULT@@${JSON.stringify({ resources, outputs, errors })}\n`);
-process.exit(0);
+process.stdout.write(`\n@@RESULT@@${JSON.stringify({ resources, outputs, errors })}\n`, () =>
+  process.exit(0),
+);

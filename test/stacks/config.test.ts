@@ -1,0 +1,139 @@
+import assert from "node:assert/strict";
+import { CONFIG_KEYS, DEFAULTS, parseApiKeys, parseSettings } from "../../stacks/config.ts";
+import { runStack, stackFile } from "./harness.ts";
+
+function messageOf(raw: Record<string, string>): string {
+  try {
+    parseSettings(raw);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  assert.fail("expected the configuration to be rejected");
+}
+
+describe("stack configuration (stacks/config.ts)", () => {
+  it("accepts the defaults and fills them in", () => {
+    const s = parseSettings({});
+    assert.deepEqual(
+      [s.target, s.cpu, s.memory, s.cpuArchitecture, s.containerPort],
+      ["aws-fargate", "256", 512, "ARM64", 8080],
+    );
+    assert.deepEqual([s.waf, s.containerInsights, s.retainData], [true, true, false]);
+  });
+
+  it("rejects a memory size the CPU does not support, listing the valid sizes and all pairs", () => {
+    assert.equal(
+      messageOf({ cpu: "256", memory: "4096" }),
+      "Invalid stack configuration:\n  - estat-mcp:memory: Unsupported memory 4096 MiB for cpu 256. Supported with cpu 256: 512, 1024, 2048. " +
+        "All pairs: 256→512-2048, 512→1024-4096, 1024→2048-8192, 2048→4096-16384, 4096→8192-30720, 8192→16384-61440, 16384→32768-122880",
+    );
+  });
+
+  it("rejects an unsupported CPU, listing the supported ones", () => {
+    assert.match(
+      messageOf({ cpu: "300" }),
+      /estat-mcp:cpu: Unsupported Fargate CPU\. Supported: 256, 512, 1024, 2048, 4096, 8192, 16384/,
+    );
+  });
+
+  it("rejects an unknown target, listing the built and the planned ones", () => {
+    assert.match(
+      messageOf({ target: "aws-ec2" }),
+      /estat-mcp:target: unknown target "aws-ec2"\. Valid: aws-fargate \(planned, not built yet: aws-lambda, gcp-cloud-run\)/,
+    );
+  });
+
+  it("rejects tasks in private subnets without a NAT gateway (no route to ECR)", () => {
+    assert.match(
+      messageOf({ taskSubnets: "private", natGateways: "none" }),
+      /estat-mcp:taskSubnets: tasks in private subnets need a NAT gateway to pull from ECR/,
+    );
+  });
+
+  it("rejects a domain without its hosted zone", () => {
+    assert.match(
+      messageOf({ domainName: "mcp.example.jp" }),
+      /estat-mcp:hostedZoneId: domainName and hostedZoneId go together/,
+    );
+  });
+
+  it("lists the retention periods CloudWatch accepts", () => {
+    assert.match(messageOf({ logRetentionDays: "10" }), /Supported days: 1, 3, 5, 7, 14, 30, 60, 90,/);
+  });
+
+  it("lists every bad key at once", () => {
+    const m = messageOf({
+      waf: "yes",
+      natGateways: "two",
+      minTasks: "3",
+      maxTasks: "2",
+      cpuArchitecture: "arm",
+    });
+    assert.deepEqual(m.split("\n"), [
+      "Invalid stack configuration:",
+      "  - estat-mcp:cpuArchitecture: must be ARM64 (cheaper) or X86_64",
+      "  - estat-mcp:natGateways: must be one of: none, single, perAz",
+      "  - estat-mcp:waf: must be true or false",
+    ]);
+    assert.match(messageOf({ minTasks: "3", maxTasks: "2" }), /estat-mcp:maxTasks: must be ≥ minTasks \(3\)/);
+  });
+
+  it("accepts URL-safe API keys of 32+ characters and rejects others with the command to fix them", () => {
+    assert.deepEqual(parseApiKeys(` ${"a".repeat(32)} ,${"B-_9".repeat(8)}`), [
+      "a".repeat(32),
+      "B-_9".repeat(8),
+    ]);
+    assert.throws(
+      () => parseApiKeys("short,key"),
+      /openssl rand -hex 32 \| pulumi config set --secret estat-mcp:apiKeys, or remove the key to have one generated: pulumi config rm estat-mcp:apiKeys/,
+    );
+    assert.throws(() => parseApiKeys(`${"a".repeat(31)}+`), /URL-safe/);
+  });
+
+  it("knows every key the committed stack files set, and has a default for every optional setting", () => {
+    for (const stack of ["dev", "prod"]) {
+      const keys = Object.keys(stackFile(stack))
+        .filter((k) => k.startsWith("estat-mcp:"))
+        .map((k) => k.slice("estat-mcp:".length));
+      assert.deepEqual(
+        keys.filter((k) => !(CONFIG_KEYS as string[]).includes(k)),
+        [],
+        stack,
+      );
+    }
+    const optional = ["domainName", "hostedZoneId", "alarmEmail"];
+    assert.deepEqual(
+      CONFIG_KEYS.filter((k) => !(k in DEFAULTS) && !optional.includes(k)),
+      [],
+    );
+  });
+
+  it("fails the program with the exact command when the e-Stat appId secret is missing", async () => {
+    const run = await runStack("dev", stackFile("dev"), {});
+    assert.equal(run.resources.length, 0);
+    assert.deepEqual(run.errors, [
+      "Missing secret estat-mcp:estatAppId (your e-Stat application ID). Set it with:\n  pulumi config set --secret estat-mcp:estatAppId <value>",
+    ]);
+  });
+
+  it("fails the program when a configured API key is too short", async () => {
+    const run = await runStack("dev", stackFile("dev"), {
+      "estat-mcp:estatAppId": "x",
+      "estat-mcp:apiKeys": "tooshort",
+    });
+    assert.deepEqual(run.errors, [
+      "estat-mcp:apiKeys must be comma-separated keys of at least 32 URL-safe characters (A-Z a-z 0-9 _ -). " +
+        "Generate one with: openssl rand -hex 32 | pulumi config set --secret estat-mcp:apiKeys, " +
+        "or remove the key to have one generated: pulumi config rm estat-mcp:apiKeys",
+    ]);
+  });
+
+  it("fails the program on a bad plain setting before creating anything", async () => {
+    const run = await runStack("dev", { ...stackFile("dev"), "estat-mcp:memory": "3000" });
+    assert.equal(run.resources.length, 0);
+    assert.match(
+      run.errors[0],
+      /^Invalid stack configuration:\n {2}- estat-mcp:memory: Unsupported memory 3000 MiB for cpu 256/,
+    );
+  });
+});

@@ -1,0 +1,199 @@
+// One test per way this kind of deployment is known to fail after `pulumi up` reports success.
+import assert from "node:assert/strict";
+import {
+  ALB_IDLE_TIMEOUT_S,
+  CLOUDFRONT_ORIGIN_KEEPALIVE_S,
+  CLOUDFRONT_ORIGIN_READ_TIMEOUT_S,
+  ECS_STOP_TIMEOUT_S,
+  ESTAT_TIMEOUT_MS,
+  SHUTDOWN_GRACE_MS,
+  SSE_KEEPALIVE_S,
+} from "../../stacks/timeouts.ts";
+import { json, ofType, one, type Run, runStack, stackFile } from "./harness.ts";
+
+const env = (run: Run): Record<string, string> => {
+  const [c] = json(one(run, "aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions);
+  return Object.fromEntries(c.environment.map((e: any) => [e.name, e.value]));
+};
+
+/** Secret ARNs the task definition references that the execution role cannot read and decrypt. */
+function unreadableSecrets(taskDefinition: any, executionPolicy: any): string[] {
+  const [c] = json(taskDefinition.containerDefinitions);
+  const allows = (action: string, arn: string) =>
+    executionPolicy.Statement.some(
+      (s: any) =>
+        s.Effect === "Allow" &&
+        [s.Action].flat().includes(action) &&
+        (action !== "ssm:GetParameters"
+          ? [s.Condition?.StringEquals?.["kms:EncryptionContext:PARAMETER_ARN"]].flat().includes(arn)
+          : [s.Resource].flat().includes(arn)),
+    );
+  return c.secrets
+    .map((s: any) => s.valueFrom)
+    .filter((arn: string) => !allows("ssm:GetParameters", arn) || !allows("kms:Decrypt", arn));
+}
+
+const stacks: [string, () => Promise<Run>][] = [
+  ["dev", () => runStack("dev")],
+  ["prod", () => runStack("prod")],
+  [
+    "prod with a domain",
+    () =>
+      runStack("prod", {
+        ...stackFile("prod"),
+        "estat-mcp:domainName": "mcp.example.jp",
+        "estat-mcp:hostedZoneId": "Z0123456789ABC",
+      }),
+  ],
+  [
+    "dev on x86_64, port 9090",
+    () =>
+      runStack("dev", {
+        ...stackFile("dev"),
+        "estat-mcp:cpuArchitecture": "X86_64",
+        "estat-mcp:containerPort": "9090",
+      }),
+  ],
+];
+
+describe("known deployment failures", () => {
+  for (const [label, load] of stacks) {
+    describe(label, () => {
+      let run: Run;
+      before(async () => {
+        run = await load();
+        assert.deepEqual(run.errors, []);
+      });
+
+      it("tasks can read their secrets: ssm:GetParameters and kms:Decrypt on every referenced parameter (else ResourceInitializationError)", () => {
+        const td = one(run, "aws:ecs/taskDefinition:TaskDefinition").inputs;
+        const policy = json(one(run, "aws:iam/rolePolicy:RolePolicy", "-execution").inputs.policy);
+        assert.equal(json(td.containerDefinitions)[0].secrets.length, 2);
+        assert.deepEqual(unreadableSecrets(td, policy), []);
+        // The check itself catches the failure: drop the SSM statement and both secrets become unreadable.
+        const broken = {
+          Statement: policy.Statement.filter((s: any) => !s.Action.includes("ssm:GetParameters")),
+        };
+        assert.equal(unreadableSecrets(td, broken).length, 2);
+      });
+
+      it("one port end to end: PORT, container port, target group, service mapping, task ingress (else targets never healthy)", () => {
+        const port = Number(env(run).PORT);
+        const [c] = json(one(run, "aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions);
+        const ingress = ofType(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").find(
+          (r) => r.inputs.securityGroupId === "sg-estat-mcp-svc-sg",
+        )!;
+        const lbEgress = ofType(run, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").find(
+          (r) => r.inputs.securityGroupId === "sg-estat-mcp-lb-sg",
+        )!;
+        assert.deepEqual(
+          [
+            c.portMappings[0].containerPort,
+            one(run, "aws:lb/targetGroup:TargetGroup").inputs.port,
+            one(run, "aws:ecs/service:Service").inputs.loadBalancers[0].containerPort,
+            ingress.inputs.fromPort,
+            ingress.inputs.toPort,
+            lbEgress.inputs.fromPort,
+          ],
+          Array(6).fill(port),
+        );
+        assert.equal(port, label.includes("9090") ? 9090 : 8080);
+      });
+
+      it("no security group is wide open: only an internet-facing ALB takes 0.0.0.0/0, on 80/443", () => {
+        const open = ofType(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter(
+          (r) => r.inputs.cidrIpv4 === "0.0.0.0/0" || r.inputs.cidrIpv6 === "::/0",
+        );
+        const internetFacing = one(run, "aws:lb/loadBalancer:LoadBalancer").inputs.internal === false;
+        assert.deepEqual(
+          open.map((r) => [r.inputs.securityGroupId, r.inputs.fromPort]),
+          internetFacing
+            ? [
+                ["sg-estat-mcp-lb-sg", 443],
+                ["sg-estat-mcp-lb-sg", 80],
+              ]
+            : [],
+        );
+        const taskIngress = ofType(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter(
+          (r) => r.inputs.securityGroupId === "sg-estat-mcp-svc-sg",
+        );
+        assert.deepEqual(
+          taskIngress.map((r) => r.inputs.referencedSecurityGroupId),
+          ["sg-estat-mcp-lb-sg"],
+        );
+      });
+
+      it("no hop cuts a 60-second e-Stat call, and the ALB closes idle connections before the server does", () => {
+        const idle = one(run, "aws:lb/loadBalancer:LoadBalancer").inputs.idleTimeout;
+        assert.equal(idle, ALB_IDLE_TIMEOUT_S);
+        assert.ok(
+          idle * 1000 > ESTAT_TIMEOUT_MS,
+          "a silent call until its JSON result fits in the ALB idle timeout",
+        );
+        assert.ok(
+          Number(env(run).HTTP_KEEP_ALIVE_TIMEOUT_MS) > idle * 1000,
+          "server keep-alive > ALB idle timeout",
+        );
+        assert.equal(Number(env(run).ESTAT_TIMEOUT_MS), ESTAT_TIMEOUT_MS);
+        for (const d of ofType(run, "aws:cloudfront/distribution:Distribution")) {
+          const o = d.inputs.origins[0].vpcOriginConfig;
+          assert.equal(o.originReadTimeout, CLOUDFRONT_ORIGIN_READ_TIMEOUT_S);
+          assert.ok(o.originReadTimeout > SSE_KEEPALIVE_S, "SSE keepalives arrive within the read timeout");
+          assert.ok(
+            o.originKeepaliveTimeout < idle,
+            "CloudFront drops idle origin connections before the ALB",
+          );
+          assert.equal(o.originKeepaliveTimeout, CLOUDFRONT_ORIGIN_KEEPALIVE_S);
+        }
+      });
+
+      it("deregistration is short (not the 300 s default) yet drains a full call; the server exits before SIGKILL", () => {
+        const delay = one(run, "aws:lb/targetGroup:TargetGroup").inputs.deregistrationDelay;
+        assert.equal(delay, 40);
+        assert.ok(delay < 300);
+        assert.ok(delay * 1000 + SHUTDOWN_GRACE_MS >= ESTAT_TIMEOUT_MS);
+        const [c] = json(one(run, "aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions);
+        assert.equal(c.stopTimeout, ECS_STOP_TIMEOUT_S);
+        assert.ok(Number(env(run).SHUTDOWN_GRACE_MS) < c.stopTimeout * 1000);
+      });
+
+      it("the image is built for the task's CPU architecture (else exec format error)", () => {
+        const platform = one(run, "awsx:ecr:Image").inputs.platform;
+        const arch = one(run, "aws:ecs/taskDefinition:TaskDefinition").inputs.runtimePlatform.cpuArchitecture;
+        assert.deepEqual(
+          [platform, arch],
+          label.includes("x86_64") ? ["linux/amd64", "X86_64"] : ["linux/arm64", "ARM64"],
+        );
+      });
+
+      it("tasks have a route to ECR: a public IP in public subnets, or private subnets behind NAT", () => {
+        const net = one(run, "aws:ecs/service:Service").inputs.networkConfiguration;
+        const vpc = one(run, "awsx:ec2:Vpc").inputs;
+        if (net.assignPublicIp) {
+          assert.deepEqual(net.subnets, ["subnet-public-a", "subnet-public-c"]);
+        } else {
+          assert.deepEqual(net.subnets, ["subnet-private-a", "subnet-private-c"]);
+          assert.notEqual(vpc.natGateways.strategy, "None");
+          assert.deepEqual(
+            vpc.subnetSpecs.map((s: any) => s.type),
+            ["Public", "Private"],
+          );
+        }
+        // The task security group lets the pull out.
+        const egress = ofType(run, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").find(
+          (r) => r.inputs.securityGroupId === "sg-estat-mcp-svc-sg",
+        )!;
+        assert.deepEqual([egress.inputs.cidrIpv4, egress.inputs.fromPort], ["0.0.0.0/0", 443]);
+      });
+    });
+  }
+
+  it("tasks in private subnets without NAT are refused at preview", async () => {
+    const run = await runStack("dev", { ...stackFile("dev"), "estat-mcp:taskSubnets": "private" });
+    assert.equal(run.resources.length, 0);
+    assert.match(
+      run.errors[0],
+      /estat-mcp:taskSubnets: tasks in private subnets need a NAT gateway to pull from ECR/,
+    );
+  });
+});
