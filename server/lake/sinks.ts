@@ -5,14 +5,13 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
-import type { ColumnSource, SchemaElement } from "hyparquet-writer";
-import { ByteWriter, ParquetWriter } from "hyparquet-writer";
+import { Worker } from "node:worker_threads";
 import type { ManifestColumn, Row } from "./types.ts";
 
 /** Rows per Parquet row group: big enough for good compression, small enough to bound memory (~10 MB). */
 export const ROW_GROUP_ROWS = 65_536;
-/** The Parquet writer's buffer is written to disk once it holds this much. */
-const FLUSH_BYTES = 4 * 1024 * 1024;
+/** Row groups queued in the Parquet worker at most. */
+const MAX_IN_FLIGHT = 2;
 
 export interface Sink {
   append(rows: Row[]): Promise<void>;
@@ -22,67 +21,41 @@ export interface Sink {
   abort(): Promise<void>;
 }
 
-/** A ByteWriter whose bytes go to a file handle whenever the writer calls flush() (after each row group). */
-class FileByteWriter extends ByteWriter {
-  readonly fh: FileHandle;
-  constructor(fh: FileHandle) {
-    super(FLUSH_BYTES);
-    this.fh = fh;
-  }
-  async flush(): Promise<void> {
-    if (this.index === 0) return;
-    // ParquetWriter awaits this before encoding the next row group, so the buffer can be reused after.
-    await this.fh.write(new Uint8Array(this.buffer, 0, this.index));
-    this.index = 0;
-  }
-  override finish(): Promise<void> {
-    return this.flush();
-  }
-}
-
-function parquetSchema(columns: ManifestColumn[]): SchemaElement[] {
-  return [
-    { name: "root", num_children: columns.length },
-    ...columns.map(
-      (c): SchemaElement =>
-        c.type === "double"
-          ? { name: c.name, type: "DOUBLE", repetition_type: "OPTIONAL" }
-          : {
-              name: c.name,
-              type: "BYTE_ARRAY",
-              converted_type: "UTF8",
-              logical_type: { type: "STRING" },
-              repetition_type: "OPTIONAL",
-            },
-    ),
-  ];
-}
-
+/**
+ * Buffers rows into column arrays and hands each full row group to the Parquet worker, with at most
+ * MAX_IN_FLIGHT groups queued there (memory stays bounded when the worker is slower than the pages).
+ */
 export class ParquetSink implements Sink {
-  private readonly columns: ManifestColumn[];
-  private readonly fh: FileHandle;
-  private readonly writer: ParquetWriter;
+  private readonly worker: Worker;
+  private readonly names: string[];
+  private readonly groupRows: number;
   private buffered: (string | number | null)[][];
   private bufferedRows = 0;
-  private readonly groupRows: number;
+  private inFlight = 0;
+  private waiting: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  private failure: Error | undefined;
 
-  private constructor(
-    fh: FileHandle,
-    columns: ManifestColumn[],
-    kv: Record<string, string>,
-    groupRows: number,
-  ) {
-    this.fh = fh;
+  private constructor(worker: Worker, columns: ManifestColumn[], groupRows: number) {
+    this.worker = worker;
+    this.names = columns.map((c) => c.name);
     this.groupRows = groupRows;
-    this.columns = columns;
     this.buffered = columns.map(() => []);
-    this.writer = new ParquetWriter({
-      writer: new FileByteWriter(fh),
-      schema: parquetSchema(columns),
-      codec: "SNAPPY",
-      kvMetadata: Object.entries(kv).map(([key, value]) => ({ key, value })),
-      createdBy: "estat-mcp-cloud lake (hyparquet-writer)",
+    worker.on("message", (m: { type: "ack" | "error"; message?: string; code?: string }) => {
+      if (m.type === "error")
+        this.fail(
+          Object.assign(new Error(m.message), { code: m.code, syscall: m.code ? "write" : undefined }),
+        );
+      else {
+        this.inFlight--;
+        this.waiting.shift()?.resolve();
+      }
     });
+    worker.on("error", (e) => this.fail(e));
+  }
+
+  private fail(e: Error) {
+    this.failure ??= e;
+    for (const w of this.waiting.splice(0)) w.reject(e);
   }
 
   /** `kv` lands in the file's key-value metadata; keep it deterministic (no timestamps) for idempotence. */
@@ -92,34 +65,51 @@ export class ParquetSink implements Sink {
     kv: Record<string, string>,
     groupRows = ROW_GROUP_ROWS,
   ): Promise<ParquetSink> {
-    return new ParquetSink(await open(path, "w"), columns, kv, groupRows);
+    const worker = new Worker(new URL("./parquet-worker.ts", import.meta.url), {
+      workerData: { path, columns, kv },
+    });
+    return new ParquetSink(worker, columns, groupRows);
   }
 
   async append(rows: Row[]): Promise<void> {
-    const names = this.columns.map((c) => c.name);
+    const names = this.names;
+    let cols = this.buffered;
     for (const row of rows) {
-      for (let j = 0; j < names.length; j++) this.buffered[j].push(row[names[j]] ?? null);
-      if (++this.bufferedRows === this.groupRows) await this.writeGroup();
+      for (let j = 0; j < names.length; j++) cols[j].push(row[names[j]] ?? null);
+      if (++this.bufferedRows === this.groupRows) {
+        await this.sendGroup();
+        cols = this.buffered;
+      }
     }
   }
 
-  private async writeGroup(): Promise<void> {
+  private async waitBelow(n: number): Promise<void> {
+    while (this.inFlight > n) {
+      if (this.failure) throw this.failure;
+      await new Promise<void>((resolve, reject) => this.waiting.push({ resolve, reject }));
+    }
+    if (this.failure) throw this.failure;
+  }
+
+  private async sendGroup(): Promise<void> {
     if (this.bufferedRows === 0) return;
-    const columnData: ColumnSource[] = this.columns.map((c, j) => ({ name: c.name, data: this.buffered[j] }));
-    this.buffered = this.columns.map(() => []);
-    const n = this.bufferedRows;
+    await this.waitBelow(MAX_IN_FLIGHT - 1);
+    this.worker.postMessage({ type: "group", data: this.buffered, rows: this.bufferedRows });
+    this.inFlight++;
+    this.buffered = this.names.map(() => []);
     this.bufferedRows = 0;
-    await this.writer.write({ columnData, rowGroupSize: n });
   }
 
   async finish(): Promise<void> {
-    await this.writeGroup();
-    await this.writer.finish();
-    await this.fh.close();
+    await this.sendGroup();
+    this.worker.postMessage({ type: "finish" });
+    this.inFlight++;
+    await this.waitBelow(0);
+    await this.worker.terminate();
   }
 
   async abort(): Promise<void> {
-    await this.fh.close().catch(() => {});
+    await this.worker.terminate();
   }
 }
 

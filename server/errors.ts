@@ -1,0 +1,47 @@
+import { EstatError } from "./estat/errors.ts";
+import { InputError } from "./estat/service.ts";
+
+/** An error whose message is written for the caller (a person or a model) and may be shown as is. */
+export function isPublicError(err: unknown): err is Error {
+  return (
+    err instanceof EstatError ||
+    err instanceof InputError ||
+    (err instanceof Error && (err.name === "LakeError" || err.name === "ToolTimeoutError"))
+  );
+}
+
+/** The HTTP status that fits a tool failure on the plain-HTTP face. */
+export function statusFor(err: unknown): number {
+  if (err instanceof InputError) return 400;
+  if (err instanceof EstatError) {
+    switch (err.kind) {
+      case "parameter":
+        return 400;
+      case "not_found":
+        return 404;
+      case "no_app_id":
+      case "unavailable":
+        return 503;
+      case "timeout":
+        return 504;
+      case "aborted":
+        return 499;
+      default:
+        return 502;
+    }
+  }
+  if (err instanceof Error && err.name === "ToolTimeoutError") return 504;
+  if (err instanceof Error && err.name === "LakeError") return 503;
+  return 500;
+}
+
+export class ToolTimeoutError extends Error {
+  override name = "ToolTimeoutError";
+}
+
+/** Never let a secret out: replace every occurrence of each secret in a text. */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join("[REDACTED]");
+  return out;
+}

@@ -1,0 +1,254 @@
+/**
+ * e-Stat operations in the vocabulary of our tools: tables, dimensions, rows. Uses the client for
+ * HTTP and the normaliser for quirks; knows nothing of MCP or Koa.
+ */
+import type { EstatClient } from "./client.ts";
+import { EstatError } from "./errors.ts";
+import {
+  type ClassInfo,
+  type Dimension,
+  dimensionParam,
+  dimensions,
+  notes,
+  type Row,
+  rows,
+  type StatsTable,
+  table,
+  text,
+  toArray,
+  uniqueTables,
+} from "./normalize.ts";
+import type { RawStatsDataBody } from "./schemas.ts";
+
+export type Lang = "J" | "E";
+
+export interface SearchQuery {
+  query?: string;
+  surveyYears?: string;
+  statsField?: string;
+  statsCode?: string;
+  collectArea?: "1" | "2" | "3";
+  limit: number;
+  startPosition?: number;
+  lang?: Lang;
+}
+
+export interface TableMeta {
+  statsDataId: string;
+  table: StatsTable;
+  dimensions: Dimension[];
+  stale: boolean;
+}
+
+/** Filters as the tools take them: dimension id → codes or class names; `<dim>Level`, `<dim>From`, `<dim>To`. */
+export type Filters = Record<string, string | string[]>;
+
+export interface ResolvedFilters {
+  /** e-Stat query parameters (cdArea, lvTime, cdTimeFrom…). */
+  params: Record<string, string>;
+  /** The same, normalised for keys and storage: dimension key → sorted codes. */
+  normalized: Record<string, string[]>;
+}
+
+export interface DataPage {
+  total: number;
+  nextPosition?: number;
+  rows: Row[];
+  notes: Record<string, string>;
+  bytes: Uint8Array;
+  stale: boolean;
+}
+
+/** A user-fixable problem with a tool's arguments: the message lists what would work. */
+export class InputError extends Error {
+  override name = "InputError";
+}
+
+const SUFFIXES = ["Level", "From", "To"] as const;
+
+export class EstatService {
+  readonly client: EstatClient;
+  constructor(client: EstatClient) {
+    this.client = client;
+  }
+
+  async search(q: SearchQuery, signal?: AbortSignal) {
+    const answer = await this.client.call(
+      "getStatsList",
+      {
+        searchWord: q.query,
+        surveyYears: q.surveyYears,
+        statsField: q.statsField,
+        statsCode: q.statsCode,
+        collectArea: q.collectArea,
+        limit: q.limit,
+        startPosition: q.startPosition,
+        lang: q.lang,
+      },
+      { signal, cache: true },
+    );
+    const inf = answer.data.GET_STATS_LIST.DATALIST_INF;
+    return {
+      total: Number(inf?.NUMBER ?? 0),
+      nextPosition: inf?.RESULT_INF?.NEXT_KEY,
+      tables: uniqueTables(toArray(inf?.TABLE_INF)),
+      stale: answer.stale,
+    };
+  }
+
+  async meta(statsDataId: string, signal?: AbortSignal, lang?: Lang): Promise<TableMeta> {
+    const answer = await this.client.call("getMetaInfo", { statsDataId, lang }, { signal, cache: true });
+    const inf = answer.data.GET_META_INFO.METADATA_INF;
+    if (!inf) {
+      throw new EstatError(
+        "not_found",
+        `e-Stat has no metadata for table ${statsDataId}. Find table ids with search_stats first.`,
+      );
+    }
+    return {
+      statsDataId,
+      table: table(inf.TABLE_INF),
+      dimensions: dimensions(toArray(inf.CLASS_INF?.CLASS_OBJ)),
+      stale: answer.stale,
+    };
+  }
+
+  /** Turn codes or class names into e-Stat parameters, through the table's metadata. */
+  resolveFilters(meta: TableMeta, filters: Filters = {}): ResolvedFilters {
+    const params: Record<string, string> = {};
+    const normalized: Record<string, string[]> = {};
+    const ids = meta.dimensions.map((d) => d.id);
+    for (const [key, value] of Object.entries(filters).sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const suffix = SUFFIXES.find((s) => key.endsWith(s) && ids.includes(key.slice(0, -s.length)));
+      const dimId = suffix ? key.slice(0, -suffix.length) : key;
+      const dim = meta.dimensions.find((d) => d.id === dimId);
+      if (!dim) {
+        throw new InputError(
+          `Unknown filter "${key}" for table ${meta.statsDataId}. Valid keys: ${ids.join(", ")} ` +
+            `(and ${ids.map((i) => `${i}Level`).join(", ")}; ${ids.map((i) => `${i}From/${i}To`).join(", ")}). See get_meta_info.`,
+        );
+      }
+      const values = toArray(value)
+        .map((v) => String(v).trim())
+        .filter(Boolean);
+      if (values.length === 0)
+        throw new InputError(`Filter "${key}" is empty. Give at least one code or name.`);
+      if (suffix === "Level") {
+        const levels = [...new Set(dim.classes.map((c) => c.level).filter(Boolean))].sort();
+        if (values.length !== 1 || (levels.length > 0 && !levels.includes(values[0]))) {
+          throw new InputError(
+            `Filter "${key}" takes one level of ${dim.id}: ${levels.join(", ") || "(none listed)"}.`,
+          );
+        }
+        params[dimensionParam("lv", dim.id)] = values[0];
+        normalized[key] = values;
+        continue;
+      }
+      const codes = values.map((v) => resolveClass(dim, v).code);
+      if (suffix && codes.length !== 1)
+        throw new InputError(`Filter "${key}" takes exactly one code or name.`);
+      params[dimensionParam("cd", dim.id, suffix ?? "")] = codes.join(",");
+      normalized[key] = suffix ? codes : [...new Set(codes)].sort();
+    }
+    return { params, normalized };
+  }
+
+  /** One page of getStatsData as rows, labelled with the table's metadata. */
+  async data(
+    meta: TableMeta,
+    resolved: ResolvedFilters,
+    opts: { limit: number; startPosition?: number; signal?: AbortSignal; cache?: boolean; lang?: Lang },
+  ): Promise<DataPage> {
+    const answer = await this.client.call(
+      "getStatsData",
+      {
+        statsDataId: meta.statsDataId,
+        ...resolved.params,
+        limit: opts.limit,
+        startPosition: opts.startPosition,
+        metaGetFlg: "N",
+        cntGetFlg: "N",
+        sectionHeaderFlg: "2",
+        lang: opts.lang,
+      },
+      { signal: opts.signal, cache: opts.cache ?? opts.limit <= 1000 },
+    );
+    const body: RawStatsDataBody = answer.data.GET_STATS_DATA.STATISTICAL_DATA ?? {};
+    return {
+      total: Number(body.RESULT_INF?.TOTAL_NUMBER ?? 0),
+      nextPosition: body.RESULT_INF?.NEXT_KEY,
+      rows: rows(body, meta.dimensions),
+      notes: notes(body),
+      bytes: answer.bytes,
+      stale: answer.stale,
+    };
+  }
+
+  async catalog(
+    q: { query?: string; statsCode?: string; dataType?: string; limit: number; startPosition?: number },
+    signal?: AbortSignal,
+  ) {
+    const answer = await this.client.call(
+      "getDataCatalog",
+      {
+        searchWord: q.query,
+        statsCode: q.statsCode,
+        dataType: q.dataType,
+        limit: q.limit,
+        startPosition: q.startPosition,
+      },
+      { signal, cache: true },
+    );
+    const inf = answer.data.GET_DATA_CATALOG.DATA_CATALOG_LIST_INF;
+    const titleOf = (t: unknown) => text((t as { NAME?: unknown } | undefined)?.NAME ?? t);
+    return {
+      total: Number(inf?.NUMBER ?? 0),
+      nextPosition: inf?.RESULT_INF?.NEXT_KEY,
+      entries: toArray(inf?.DATA_CATALOG_INF).map((c) => ({
+        id: c["@id"],
+        title: titleOf(c.DATASET?.TITLE),
+        statName: text(c.DATASET?.STAT_NAME),
+        govOrg: text(c.DATASET?.GOV_ORG),
+        landingPage: c.DATASET?.LANDING_PAGE ?? "",
+        updatedDate: text(c.DATASET?.LAST_MODIFIED_DATE),
+        resources: toArray(c.RESOURCES?.RESOURCE).map((r) => ({
+          id: r["@id"] ?? "",
+          title: titleOf(r.TITLE),
+          url: r.URL ?? "",
+          format: text(r.FORMAT),
+          updatedDate: text(r.LAST_MODIFIED_DATE ?? r.RELEASE_DATE),
+        })),
+      })),
+      stale: answer.stale,
+    };
+  }
+}
+
+/** A code, an exact class name, or a name's last part ("札幌市" for "北海道 札幌市"); never a guess. */
+export function resolveClass(dim: Dimension, value: string): ClassInfo {
+  const byCode = dim.classes.find((c) => c.code === value);
+  if (byCode) return byCode;
+  const exact = dim.classes.filter((c) => c.name === value);
+  if (exact.length === 1) return exact[0];
+  const candidates =
+    exact.length > 1
+      ? exact
+      : dim.classes.filter((c) => c.name.split(/[\s_　]+/).at(-1) === value || c.name.endsWith(value));
+  if (candidates.length === 1) return candidates[0];
+  const show = (cs: ClassInfo[]) =>
+    cs
+      .slice(0, 10)
+      .map((c) => `${c.code} ${c.name}${c.parentCode ? ` (parent ${c.parentCode})` : ""}`)
+      .join("; ");
+  if (candidates.length > 1) {
+    throw new InputError(
+      `"${value}" matches ${candidates.length} classes of ${dim.id} (${dim.name}): ${show(candidates)}. Use the code instead.`,
+    );
+  }
+  const near = dim.classes.filter((c) => c.name.includes(value) || value.includes(c.name));
+  throw new InputError(
+    `No class "${value}" in ${dim.id} (${dim.name}). ` +
+      (near.length > 0 ? `Did you mean: ${show(near)}?` : `Some valid values: ${show(dim.classes)}.`) +
+      " get_meta_info lists them all.",
+  );
+}

@@ -1,0 +1,84 @@
+import { z } from "zod";
+import { defineTool, READ_ONLY, type ToolDeps } from "./registry.ts";
+import { STALE_NOTE } from "./render.ts";
+
+export const StatsDataId = z
+  .string()
+  .trim()
+  .regex(/^\d{10}$/, "a statsDataId is 10 digits, e.g. 0003445078; find ids with search_stats")
+  .describe('10-digit table id from search_stats, e.g. "0003445078"');
+
+const Class = z.object({
+  code: z.string(),
+  name: z.string(),
+  level: z.string(),
+  unit: z.string().optional(),
+  parentCode: z.string().optional(),
+});
+
+export function getMetaInfoTool(deps: ToolDeps) {
+  return defineTool({
+    name: "get_meta_info",
+    title: "Describe an e-Stat table",
+    description:
+      "Describe a table's dimensions (表章事項 tab, 時間軸 time, 地域 area, 分類 cat01…) and their classes (codes and names), " +
+      'to choose filters for get_stats_data. Example: statsDataId "0003445078" (国勢調査 男女別人口) has cat01 男女 ' +
+      "(0 総数, 1 男, 2 女) and area (00000 全国, 13000 東京都…). Long class lists are cut at maxClasses per dimension.",
+    inputSchema: z.object({
+      statsDataId: StatsDataId,
+      maxClasses: z.number().int().min(1).max(5000).default(50).describe("Classes listed per dimension"),
+    }),
+    outputSchema: z.object({
+      statsDataId: z.string(),
+      title: z.string(),
+      statName: z.string(),
+      updatedDate: z.string(),
+      dimensions: z.array(
+        z.object({
+          id: z.string(),
+          name: z.string(),
+          total: z.number(),
+          classes: z.array(Class),
+          truncated: z.boolean(),
+        }),
+      ),
+      stale: z.boolean().optional(),
+    }),
+    annotations: { ...READ_ONLY, title: "Describe an e-Stat table" },
+    async run(args, ctx) {
+      const meta = await deps.estat.meta(args.statsDataId, ctx.signal);
+      const dimensions = meta.dimensions.map((d) => ({
+        id: d.id,
+        name: d.name,
+        total: d.classes.length,
+        classes: d.classes.slice(0, args.maxClasses),
+        truncated: d.classes.length > args.maxClasses,
+      }));
+      const lines = [
+        `${meta.table.title} (${meta.table.statName}, ${meta.table.totalNumber} values, updated ${meta.table.updatedDate})`,
+        ...dimensions.map(
+          (d) =>
+            `- ${d.id} ${d.name} (${d.total}): ` +
+            d.classes
+              .slice(0, 8)
+              .map((c) => `${c.code} ${c.name}`)
+              .join(", ") +
+            (d.total > 8 ? ", …" : ""),
+        ),
+        "Filter get_stats_data with these ids as keys and codes or names as values.",
+        ...(meta.stale ? [STALE_NOTE] : []),
+      ];
+      return {
+        structured: {
+          statsDataId: meta.statsDataId,
+          title: meta.table.title,
+          statName: meta.table.statName,
+          updatedDate: meta.table.updatedDate,
+          dimensions,
+          ...(meta.stale ? { stale: true } : {}),
+        },
+        text: lines.join("\n"),
+      };
+    },
+  });
+}

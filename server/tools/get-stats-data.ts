@@ -1,0 +1,89 @@
+import { z } from "zod";
+import { StatsDataId } from "./get-meta-info.ts";
+import { defineTool, READ_ONLY, type ToolDeps } from "./registry.ts";
+import { markdownTable, pageHint, STALE_NOTE } from "./render.ts";
+
+export const FiltersSchema = z
+  .record(
+    z
+      .string()
+      .regex(/^[a-z][a-z0-9]*(Level|From|To)?$/, "filter keys are dimension ids such as area, time, cat01"),
+    z.union([z.string().min(1).max(200), z.array(z.string().min(1).max(200)).min(1).max(200)]),
+  )
+  .refine((f) => Object.keys(f).length <= 20, "at most 20 filters")
+  .describe(
+    'Dimension id → code(s) or class name(s), e.g. {"area": ["東京都", "13000"], "cat01": "男", "time": "2020000000"}; ' +
+      '"<dim>Level" picks a hierarchy level ({"areaLevel": "2"}); "<dim>From"/"<dim>To" a range of codes.',
+  );
+
+export const RowSchema = z.record(z.string(), z.union([z.string(), z.number(), z.null()]));
+
+export function getStatsDataTool(deps: ToolDeps) {
+  return defineTool({
+    name: "get_stats_data",
+    title: "Read rows of an e-Stat table",
+    description:
+      "Read values of an e-Stat table as rows: one column per dimension code (tab, time, area, cat01…) with its label " +
+      "(areaName…), unit, value (a number, or null where e-Stat shows a symbol such as -, X or ***; see notes) and raw. " +
+      'Filter with codes or names from get_meta_info, e.g. statsDataId "0003445078", filters {"area": "東京都", ' +
+      '"cat01": "女"}. Page with startPosition=nextPosition. For whole tables use save_dataset.',
+    inputSchema: z.object({
+      statsDataId: StatsDataId,
+      filters: FiltersSchema.optional(),
+      limit: z.number().int().min(1).max(10_000).default(100).describe("Rows per page (max 10000)"),
+      startPosition: z.number().int().min(1).optional(),
+    }),
+    outputSchema: z.object({
+      statsDataId: z.string(),
+      title: z.string(),
+      total: z.number(),
+      nextPosition: z.number().optional(),
+      rows: z.array(RowSchema),
+      notes: z.record(z.string(), z.string()),
+      source: z.enum(["estat", "lake"]),
+      stale: z.boolean().optional(),
+    }),
+    annotations: { ...READ_ONLY, title: "Read rows of an e-Stat table" },
+    async run(args, ctx) {
+      const meta = await deps.estat.meta(args.statsDataId, ctx.signal);
+      const resolved = deps.estat.resolveFilters(meta, args.filters);
+      const page = await deps.estat.data(meta, resolved, {
+        limit: args.limit,
+        startPosition: args.startPosition,
+        signal: ctx.signal,
+      });
+      const stale = page.stale || meta.stale;
+      const columns = [
+        ...meta.dimensions.map((d) => ({ key: `${d.id}Name`, label: d.name })),
+        { key: "value", label: "value" },
+        { key: "unit", label: "unit" },
+        { key: "raw", label: "raw" },
+      ];
+      const noteLine = Object.entries(page.notes)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join("; ");
+      const text = [
+        `${meta.table.title} (${args.statsDataId})`,
+        page.rows.length === 0
+          ? "No rows match these filters. Check the codes with get_meta_info."
+          : markdownTable(columns, page.rows),
+        pageHint(page.nextPosition, page.total, page.rows.length),
+        ...(noteLine ? [`Symbols: ${noteLine}`] : []),
+        ...(stale ? [STALE_NOTE] : []),
+      ].join("\n");
+      return {
+        structured: {
+          statsDataId: args.statsDataId,
+          title: meta.table.title,
+          total: page.total,
+          ...(page.nextPosition ? { nextPosition: page.nextPosition } : {}),
+          rows: page.rows,
+          notes: page.notes,
+          source: "estat" as const,
+          ...(stale ? { stale: true } : {}),
+        },
+        text,
+      };
+    },
+  });
+}

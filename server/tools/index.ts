@@ -1,0 +1,17 @@
+import { getDataCatalogTool } from "./get-data-catalog.ts";
+import { getMetaInfoTool } from "./get-meta-info.ts";
+import { getStatsDataTool } from "./get-stats-data.ts";
+import { getTableUrlTool } from "./get-table-url.ts";
+import type { ToolDef, ToolDeps } from "./registry.ts";
+import { searchStatsTool } from "./search-stats.ts";
+
+/** Every tool the server offers, in the order clients list them. */
+export function createTools(deps: ToolDeps): ToolDef[] {
+  return [
+    searchStatsTool(deps),
+    getMetaInfoTool(deps),
+    getStatsDataTool(deps),
+    getDataCatalogTool(deps),
+    getTableUrlTool(),
+  ];
+}
