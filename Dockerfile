@@ -1,0 +1,22 @@
+# syntax=docker/dockerfile:1
+# The e-Stat MCP server. Node 24 runs the TypeScript sources directly (type stripping): no build step.
+# scripts/image-check.sh reproduces these steps without Docker; keep the two in step.
+
+# Stage 1: production dependencies only. A runtime dependency left in devDependencies is missing here,
+# and image-check.sh fails on it before any deployment does.
+FROM node:24-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+# Stage 2: the runtime image: sources, production node_modules, the unprivileged `node` user (uid 1000).
+FROM node:24-slim
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080
+WORKDIR /app
+COPY --from=deps --chown=root:root /app/node_modules ./node_modules
+COPY --chown=root:root package.json ./
+COPY --chown=root:root server ./server
+USER node
+EXPOSE 8080
+# The server only writes to the data lake and /tmp: the task runs with a read-only root filesystem.
+CMD ["node", "server/main.ts"]
