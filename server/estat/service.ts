@@ -144,11 +144,11 @@ export class EstatService {
         normalized[key] = values;
         continue;
       }
-      const codes = values.map((v) => resolveClass(dim, v).code);
+      const codes = [...new Set(values.map((v) => resolveClass(dim, v).code))].sort();
       if (suffix && codes.length !== 1)
         throw new InputError(`Filter "${key}" takes exactly one code or name.`);
       params[dimensionParam("cd", dim.id, suffix ?? "")] = codes.join(",");
-      normalized[key] = suffix ? codes : [...new Set(codes)].sort();
+      normalized[key] = codes;
     }
     return { params, normalized };
   }

@@ -22,7 +22,6 @@ export interface ToolDeps {
   estat: EstatService;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: the registry holds tools of many shapes.
 export interface ToolDef<I extends z.ZodObject = any, O extends z.ZodObject = any> {
   name: string;
   title: string;

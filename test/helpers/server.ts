@@ -1,0 +1,85 @@
+/**
+ * Starts the real app on 127.0.0.1:0 with a given environment, capturing every log line, and connects
+ * official SDK clients to it in either protocol era.
+ */
+import { once } from "node:events";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { type AppHandle, createApp } from "../../server/app.ts";
+import { parseEnv } from "../../server/config.ts";
+import { createDeps } from "../../server/deps.ts";
+import { createLogger } from "../../server/logger.ts";
+
+export interface Running {
+  base: string;
+  server: Server;
+  handle: AppHandle;
+  logs: string[];
+  close(): Promise<void>;
+}
+
+export async function startServer(env: Record<string, string | undefined>): Promise<Running> {
+  const config = parseEnv({ HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "debug", ...env });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logs.push(...String(chunk).split("\n").filter(Boolean));
+      cb();
+    },
+  });
+  const logger = createLogger({
+    level: config.logLevel,
+    secrets: [config.estat.appId ?? "", ...config.auth.keys],
+    destination: sink,
+  });
+  const deps = createDeps(config, logger);
+  const handle = createApp(deps);
+  const server = handle.app.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    base,
+    server,
+    handle,
+    logs,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await handle.close();
+    },
+  };
+}
+
+export type Era = "modern" | "legacy";
+
+export async function connect(base: string, era: Era, headers: Record<string, string> = {}): Promise<Client> {
+  const client = new Client(
+    { name: "estat-mcp-test", version: "1.0.0" },
+    era === "modern" ? { versionNegotiation: { mode: "auto" } } : {},
+  );
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`${base}/mcp`), { requestInit: { headers } }),
+  );
+  return client;
+}
+
+/** The text of a tool result. */
+export function text(r: { content?: unknown }): string {
+  return ((r.content as { type: string; text?: string }[]) ?? []).map((c) => c.text ?? "").join("\n");
+}
+
+/** POST a JSON-RPC body by hand, for what an SDK client would never send. */
+export async function rpc(base: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${base}/mcp`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      ...headers,
+    },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}
