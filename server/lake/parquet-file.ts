@@ -1,6 +1,6 @@
 /**
  * One Parquet file written row group by row group (hyparquet-writer), its bytes flushed to a file handle
- * after each group. Runs inside the Parquet worker (parquet-worker.ts).
+ * after each group.
  */
 import { type FileHandle, open } from "node:fs/promises";
 import type { ColumnSource, SchemaElement } from "hyparquet-writer";

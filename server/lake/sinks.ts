@@ -5,13 +5,11 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
-import { Worker } from "node:worker_threads";
+import { ParquetFile } from "./parquet-file.ts";
 import type { ManifestColumn, Row } from "./types.ts";
 
 /** Rows per Parquet row group: big enough for good compression, small enough to bound memory (~10 MB). */
 export const ROW_GROUP_ROWS = 65_536;
-/** Row groups queued in the Parquet worker at most. */
-const MAX_IN_FLIGHT = 2;
 
 export interface Sink {
   append(rows: Row[]): Promise<void>;
@@ -21,41 +19,19 @@ export interface Sink {
   abort(): Promise<void>;
 }
 
-/**
- * Buffers rows into column arrays and hands each full row group to the Parquet worker, with at most
- * MAX_IN_FLIGHT groups queued there (memory stays bounded when the worker is slower than the pages).
- */
+/** Buffers rows into column arrays and writes each full row group; at most one group is held. */
 export class ParquetSink implements Sink {
-  private readonly worker: Worker;
+  private readonly file: ParquetFile;
   private readonly names: string[];
   private readonly groupRows: number;
   private buffered: (string | number | null)[][];
   private bufferedRows = 0;
-  private inFlight = 0;
-  private waiting: { resolve: () => void; reject: (e: Error) => void }[] = [];
-  private failure: Error | undefined;
 
-  private constructor(worker: Worker, columns: ManifestColumn[], groupRows: number) {
-    this.worker = worker;
+  private constructor(file: ParquetFile, columns: ManifestColumn[], groupRows: number) {
+    this.file = file;
     this.names = columns.map((c) => c.name);
     this.groupRows = groupRows;
     this.buffered = columns.map(() => []);
-    worker.on("message", (m: { type: "ack" | "error"; message?: string; code?: string }) => {
-      if (m.type === "error")
-        this.fail(
-          Object.assign(new Error(m.message), { code: m.code, syscall: m.code ? "write" : undefined }),
-        );
-      else {
-        this.inFlight--;
-        this.waiting.shift()?.resolve();
-      }
-    });
-    worker.on("error", (e) => this.fail(e));
-  }
-
-  private fail(e: Error) {
-    this.failure ??= e;
-    for (const w of this.waiting.splice(0)) w.reject(e);
   }
 
   /** `kv` lands in the file's key-value metadata; keep it deterministic (no timestamps) for idempotence. */
@@ -65,10 +41,7 @@ export class ParquetSink implements Sink {
     kv: Record<string, string>,
     groupRows = ROW_GROUP_ROWS,
   ): Promise<ParquetSink> {
-    const worker = new Worker(new URL("./parquet-worker.ts", import.meta.url), {
-      workerData: { path, columns, kv },
-    });
-    return new ParquetSink(worker, columns, groupRows);
+    return new ParquetSink(await ParquetFile.open(path, columns, kv), columns, groupRows);
   }
 
   async append(rows: Row[]): Promise<void> {
@@ -77,39 +50,28 @@ export class ParquetSink implements Sink {
     for (const row of rows) {
       for (let j = 0; j < names.length; j++) cols[j].push(row[names[j]] ?? null);
       if (++this.bufferedRows === this.groupRows) {
-        await this.sendGroup();
+        await this.writeGroup();
         cols = this.buffered;
       }
     }
   }
 
-  private async waitBelow(n: number): Promise<void> {
-    while (this.inFlight > n) {
-      if (this.failure) throw this.failure;
-      await new Promise<void>((resolve, reject) => this.waiting.push({ resolve, reject }));
-    }
-    if (this.failure) throw this.failure;
-  }
-
-  private async sendGroup(): Promise<void> {
+  private async writeGroup(): Promise<void> {
     if (this.bufferedRows === 0) return;
-    await this.waitBelow(MAX_IN_FLIGHT - 1);
-    this.worker.postMessage({ type: "group", data: this.buffered, rows: this.bufferedRows });
-    this.inFlight++;
+    const data = this.buffered;
+    const n = this.bufferedRows;
     this.buffered = this.names.map(() => []);
     this.bufferedRows = 0;
+    await this.file.writeGroup(data, n);
   }
 
   async finish(): Promise<void> {
-    await this.sendGroup();
-    this.worker.postMessage({ type: "finish" });
-    this.inFlight++;
-    await this.waitBelow(0);
-    await this.worker.terminate();
+    await this.writeGroup();
+    await this.file.finish();
   }
 
   async abort(): Promise<void> {
-    await this.worker.terminate();
+    await this.file.abort();
   }
 }
 
