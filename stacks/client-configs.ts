@@ -18,17 +18,19 @@ export const CLIENT_NAMES = Object.keys(CLIENTS) as ClientName[];
 /** The name the server appears under in every client. */
 export const SERVER_NAME = "estat";
 
+/** The one-liner that registers the server with Claude Code instead of writing `.mcp.json`. */
+export function claudeCodeCommand(endpoint: string, apiKey: string): string {
+  return `claude mcp add --transport http ${SERVER_NAME} ${endpoint} --header "X-API-Key: ${apiKey}"`;
+}
+
 /**
- * The exact configuration each MCP client needs to reach the server at `endpoint` (the `/mcp` URL)
+ * The exact configuration file content each MCP client needs to reach the server at `endpoint` (the `/mcp` URL)
  * with `apiKey`. Platform-neutral: every target produces an endpoint and a key.
  */
 export function clientConfigs(endpoint: string, apiKey: string): Record<ClientName, object> {
   const headers = { "X-API-Key": apiKey };
   return {
-    "claude-code": {
-      mcpServers: { [SERVER_NAME]: { type: "http", url: endpoint, headers } },
-      command: `claude mcp add --transport http ${SERVER_NAME} ${endpoint} --header "X-API-Key: ${apiKey}"`,
-    },
+    "claude-code": { mcpServers: { [SERVER_NAME]: { type: "http", url: endpoint, headers } } },
     // Claude Desktop reaches remote servers through the mcp-remote stdio bridge. The key travels in an
     // environment variable: spaces inside args are mangled on Windows, hence `X-API-Key:${…}`.
     "claude-desktop": {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { clientConfigs } from "../../stacks/client-configs.ts";
 import { APP_ID, countByType, json, ofType, one, type Run, runStack } from "./harness.ts";
 
 const ARN = "arn:aws:ssm:ap-northeast-1:123456789012:parameter/estat-mcp/dev";
@@ -581,6 +582,24 @@ describe("aws-fargate target, dev stack (Pulumi.dev.yaml)", () => {
       );
       assert.equal(o.imageUri, one(run, "awsx:ecr:Image").state.imageUri);
       assert.equal(o.logGroupName, "/estat-mcp/dev/server");
+    });
+
+    it("exports every client's configuration for the endpoint and the key", () => {
+      assert.deepEqual(run.outputs.clientConfigs, clientConfigs(`https://${HOST}/mcp`, GENERATED_KEY));
+      assert.deepEqual(run.outputs.clientConfigs.vscode, {
+        servers: {
+          estat: { type: "http", url: `https://${HOST}/mcp`, headers: { "X-API-Key": GENERATED_KEY } },
+        },
+      });
+      assert.deepEqual(Object.keys(run.outputs.clientConfigs), [
+        "claude-code",
+        "claude-desktop",
+        "cursor",
+        "vscode",
+        "cline",
+        "kiro",
+        "windsurf",
+      ]);
     });
 
     it("exports the generated API key and the client configurations as secrets", () => {
