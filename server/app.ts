@@ -72,6 +72,7 @@ export function createApp(deps: AppDeps): AppHandle {
   const mcp = createMcp({
     tools,
     streamAfterMs: config.streamAfterMs,
+    keepAliveMs: config.keepAliveMs,
     toolTimeoutMs: config.toolTimeoutMs,
     maxBodyBytes: config.maxBodyBytes,
     onToolError: (tool, err) => toolFailed(tool, err),
@@ -365,6 +366,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(async (ctx) => {
     if (ctx.status === 404 && ctx.body === undefined) {
       // No OAuth here: a plain 404 on /.well-known keeps clients from starting an OAuth flow against us.
+      ctx.status = 404;
       ctx.body = {
         success: false,
         error: ctx.path.startsWith("/.well-known/")

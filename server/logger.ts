@@ -28,7 +28,7 @@ export function createLogger(opts: {
         ],
         censor: "[REDACTED]",
       },
-      hooks: secrets.length > 0 ? { streamWrite: (line) => redact(line, secrets) } : undefined,
+      ...(secrets.length > 0 ? { hooks: { streamWrite: (line: string) => redact(line, secrets) } } : {}),
     },
     opts.destination ?? pino.destination({ dest: 1, sync: false }),
   );

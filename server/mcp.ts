@@ -28,6 +28,8 @@ export interface McpOptions {
   tools: ToolDef[];
   /** After this long a running tool call switches its answer to an SSE stream (keep-alives every 15 s). */
   streamAfterMs: number;
+  /** Interval of SSE keep-alive comments on streamed answers. */
+  keepAliveMs: number;
   toolTimeoutMs: number;
   maxBodyBytes: number;
   /** Told about every failed tool call once, with the error (for the log). */
@@ -59,6 +61,7 @@ export function createMcp(opts: McpOptions) {
   return createMcpHandler(createMcpServerFactory(opts), {
     legacy: "stateless",
     responseMode: "auto",
+    keepAliveMs: opts.keepAliveMs,
     maxRequestBodySize: opts.maxBodyBytes,
     onerror: opts.onError,
   });

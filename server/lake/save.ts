@@ -200,7 +200,8 @@ export async function saveDataset(
     for (const [name, format, role] of toPublish) {
       const local = join(staging, name);
       const { bytes, sha256 } = await hashFile(local);
-      const key = `${versionPrefix}/${name}`;
+      // The Parquet file sits alone in its folder, so Athena/Glue can use that folder as a table LOCATION.
+      const key = format === "parquet" ? `${versionPrefix}/parquet/${name}` : `${versionPrefix}/${name}`;
       written.push(key);
       await store.putFile(key, local, CONTENT_TYPES[format]);
       files.push({ name, format, role, key, uri: store.uri(key), bytes, sha256 });

@@ -62,7 +62,7 @@ export interface ManifestFile {
   name: string;
   format: DataFormat;
   role: "data" | "meta";
-  /** Key relative to the lake root, e.g. datasets/estat/0003/all/20261124T063650Z-1a2b3c/data.parquet. */
+  /** Key relative to the lake root, e.g. datasets/estat/0003/all/20261124T063650123Z-1a2b3c/parquet/data.parquet. */
   key: string;
   /** Absolute location: s3://bucket/prefix/... or file:///abs/... */
   uri: string;

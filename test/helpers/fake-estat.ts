@@ -92,7 +92,10 @@ export class FakeEstat {
     return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/rest/3.0/app`;
   }
 
-  /** Script one endpoint ("getStatsData"…, or "*"); return undefined from the handler to fall through. */
+  /**
+   * Script one endpoint ("getStatsData"…, or "*"): the reply's fields override the recorded answer's
+   * (`{ delayMs: 5000 }` is the recorded answer, late); return undefined to fall through.
+   */
   on(endpoint: string, handler: Handler): this {
     this.#overrides.set(endpoint, handler);
     return this;
@@ -118,7 +121,8 @@ export class FakeEstat {
     const params = url.searchParams;
     this.calls.push({ endpoint, params: Object.fromEntries(params) });
     const scripted = this.#overrides.get(endpoint) ?? this.#overrides.get("*");
-    const reply = (scripted ? await scripted(params) : undefined) ?? this.#default(endpoint, params);
+    // A scripted reply overrides what the recorded answer would be; fields it leaves out come from it.
+    const reply = { ...this.#default(endpoint, params), ...(scripted ? await scripted(params) : undefined) };
     if (reply.delayMs) {
       await new Promise((r) => setTimeout(r, reply.delayMs));
       if (req.destroyed) return;

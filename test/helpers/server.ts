@@ -3,7 +3,7 @@
  * official SDK clients to it in either protocol era.
  */
 import { once } from "node:events";
-import type { Server } from "node:http";
+import { request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
@@ -68,6 +68,26 @@ export async function connect(base: string, era: Era, headers: Record<string, st
 /** The text of a tool result. */
 export function text(r: { content?: unknown }): string {
   return ((r.content as { type: string; text?: string }[]) ?? []).map((c) => c.text ?? "").join("\n");
+}
+
+/** A request through node:http, which (unlike fetch) lets a test set any Host header. */
+export function rawRequest(
+  base: string,
+  opts: { method?: string; path?: string; headers?: Record<string, string>; body?: string },
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+  const url = new URL(opts.path ?? "/mcp", base);
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: opts.method ?? "POST", headers: opts.headers }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (c) => {
+        text += c;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+    });
+    req.on("error", reject);
+    req.end(opts.body);
+  });
 }
 
 /** POST a JSON-RPC body by hand, for what an SDK client would never send. */
