@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Smoke-checks a deployed stack through its public endpoint, with its own API key:
+#   scripts/smoke-check.sh STACK
+# Retries for a few minutes: CloudFront and a rolling ECS deployment take a while to settle.
+set -euo pipefail
+stack="${1:?usage: smoke-check.sh STACK}"
+here="$(cd "$(dirname "$0")" && pwd)"
+endpoint="$(pulumi stack output endpoint --stack "$stack")"
+key="$(pulumi stack output apiKey --show-secrets --stack "$stack")"
+# Keep the key out of CI logs.
+[ -n "${GITHUB_ACTIONS:-}" ] && echo "::add-mask::$key"
+attempts="${SMOKE_ATTEMPTS:-20}"
+for i in $(seq 1 "$attempts"); do
+  if "$here/mcp-check.sh" "$endpoint" "$key"; then
+    exit 0
+  fi
+  echo "smoke-check: attempt $i/$attempts failed; retrying in 15 s" >&2
+  sleep 15
+done
+echo "smoke-check: $endpoint never answered; check the ECS service events (a rolled-back deployment?)" >&2
+exit 1
