@@ -164,7 +164,10 @@ function lakeSuite(
             ["data.json", "json", "data"],
             ["meta.json", "json", "meta"],
             ["meta.csv", "csv", "meta"],
-          ].map((x) => [...x, `datasets/estat/${id}/all/${manifest.fetchId}/${x[0]}`]),
+          ].map((x) => [
+            ...x,
+            `datasets/estat/${id}/all/${manifest.fetchId}/${x[0] === "data.parquet" ? "parquet/" : ""}${x[0]}`,
+          ]),
         );
         for (const f of manifest.files) {
           const bytes = await file(manifest, f.name);
