@@ -29,7 +29,8 @@ export class Cdn extends pulumi.ComponentResource {
       `${name}-vpc-origin`,
       {
         vpcOriginEndpointConfig: {
-          name: `${name}-alb`,
+          // Unique per account: dev and prod may share one.
+          name: `${name}-${pulumi.getStack()}`,
           arn: args.albArn,
           httpPort: 80,
           httpsPort: 443,

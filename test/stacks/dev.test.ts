@@ -141,7 +141,7 @@ describe("aws-fargate target, dev stack (Pulumi.dev.yaml)", () => {
     it("reaches the ALB through a VPC origin over HTTP on port 80", () => {
       const origin = one(run, "aws:cloudfront/vpcOrigin:VpcOrigin");
       assert.deepEqual(origin.inputs.vpcOriginEndpointConfig, {
-        name: "estat-mcp-cdn-alb",
+        name: "estat-mcp-cdn-dev",
         arn: one(run, "aws:lb/loadBalancer:LoadBalancer").state.arn,
         httpPort: 80,
         httpsPort: 443,
