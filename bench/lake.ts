@@ -336,6 +336,7 @@ async function main() {
   print(
     `peak RSS, lake ${big.toLocaleString("en")} / ${rows.toLocaleString("en")} rows:           ${rss.toFixed(2)}x ${verdict(rss, 1.25)}`,
   );
+  print(`peak RSS, the same with ${CAP[0]}: ${rssCapped.toFixed(2)}x ${verdict(rssCapped, 1.25)}`);
   print(
     `(baseline peak RSS ${big.toLocaleString("en")} / ${rows.toLocaleString("en")}: ${ratio(`baseline cold ${big}`, `baseline cold ${rows}`, "rss").toFixed(2)}x)`,
   );

@@ -134,6 +134,20 @@ function lakeSuite(
         assert.deepEqual([...codecs], ["SNAPPY"]);
       });
 
+      it("writes a file that another Parquet implementation (arrow-rs via parquet-wasm) reads with the same types", async () => {
+        const arrow = await import("apache-arrow");
+        const pw = await import("parquet-wasm");
+        const t = arrow.tableFromIPC(pw.readParquet(await file(manifest, "data.parquet")).intoIPCStream());
+        assert.equal(t.numRows, 12_000);
+        assert.deepEqual(
+          t.schema.fields.map((f) => [f.name, String(f.type), f.nullable]),
+          COLUMNS.map((c) => [c, c === "value" ? "Float64" : "Utf8", true]),
+        );
+        assert.deepEqual(t.get(32)?.toJSON(), truth[32]);
+        assert.deepEqual(t.get(13)?.toJSON(), truth[13]);
+        assert.equal(t.get(13)?.toJSON().value, null);
+      });
+
       it("calls onPage once per page with the running and announced totals", () => {
         assert.deepEqual(pagesSeen, [
           { page: 1, rows: 5_000, totalRows: 12_000, pageRows: 5_000 },
