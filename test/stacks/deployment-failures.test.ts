@@ -9,7 +9,7 @@ import {
   SHUTDOWN_GRACE_MS,
   SSE_KEEPALIVE_S,
 } from "../../stacks/timeouts.ts";
-import { json, ofType, one, type Run, runStack, stackFile } from "./harness.ts";
+import { json, ofType, one, prodWithDomain, type Run, runStack, stackFile } from "./harness.ts";
 
 const env = (run: Run): Record<string, string> => {
   const [c] = json(one(run, "aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions);
@@ -36,15 +36,7 @@ function unreadableSecrets(taskDefinition: any, executionPolicy: any): string[] 
 const stacks: [string, () => Promise<Run>][] = [
   ["dev", () => runStack("dev")],
   ["prod", () => runStack("prod")],
-  [
-    "prod with a domain",
-    () =>
-      runStack("prod", {
-        ...stackFile("prod"),
-        "estat-mcp:domainName": "mcp.example.jp",
-        "estat-mcp:hostedZoneId": "Z0123456789ABC",
-      }),
-  ],
+  ["prod with a domain", () => runStack("prod", prodWithDomain())],
   [
     "dev on x86_64, port 9090",
     () =>

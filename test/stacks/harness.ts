@@ -23,6 +23,16 @@ export interface Run {
 
 export const APP_ID = "0123456789abcdef0123456789abcdef01234567";
 
+/** prod with a custom domain (ACM on an internet-facing ALB, no CloudFront) and an alarm e-mail. */
+export function prodWithDomain(): Record<string, string> {
+  return {
+    ...stackFile("prod"),
+    "estat-mcp:domainName": "mcp.example.jp",
+    "estat-mcp:hostedZoneId": "Z0123456789ABC",
+    "estat-mcp:alarmEmail": "ops@example.jp",
+  };
+}
+
 /** The flat `config:` map of a committed Pulumi.<stack>.yaml. */
 export function stackFile(stack: string): Record<string, string> {
   const text = readFileSync(`${root}Pulumi.${stack}.yaml`, "utf8");

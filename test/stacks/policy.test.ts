@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { PolicyResource, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import { resourcePolicies, stackPolicies } from "../../policy/rules.ts";
-import { policyResources, type Run, runStack, stackFile } from "./harness.ts";
+import { policyResources, prodWithDomain, type Run, runStack } from "./harness.ts";
 
 function violations(rule: string, type: string, props: Record<string, any>): string[] {
   const policy = resourcePolicies.find((p) => p.name === rule);
@@ -42,15 +42,7 @@ function res(
 const configs: [string, () => Promise<Run>][] = [
   ["dev", () => runStack("dev")],
   ["prod", () => runStack("prod")],
-  [
-    "prod with a custom domain",
-    () =>
-      runStack("prod", {
-        ...stackFile("prod"),
-        "estat-mcp:domainName": "mcp.example.jp",
-        "estat-mcp:hostedZoneId": "Z0123456789ABC",
-      }),
-  ],
+  ["prod with a custom domain", () => runStack("prod", prodWithDomain())],
 ];
 
 describe("policy pack (policy/rules.ts)", () => {
