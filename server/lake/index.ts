@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { signDownload } from "./download.ts";
 import { LakeError } from "./errors.ts";
 import { FsStore } from "./fs-store.ts";
-import { datasetIdOf, manifestKey, parseDatasetId } from "./ids.ts";
+import { checkStatsDataId, datasetIdOf, manifestKey, parseDatasetId } from "./ids.ts";
 import { runQuery } from "./query.ts";
 import { S3Store } from "./s3-store.ts";
 import { CONTENT_TYPES, readManifest, saveDataset } from "./save.ts";
@@ -60,9 +60,7 @@ class StoreLake implements Lake {
   }
 
   async listDatasets(statsDataId?: string): Promise<Manifest[]> {
-    const prefix = statsDataId
-      ? `datasets/estat/${parseDatasetId(`${statsDataId}/all`).statsDataId}/`
-      : "datasets/estat/";
+    const prefix = statsDataId ? `datasets/estat/${checkStatsDataId(statsDataId)}/` : "datasets/estat/";
     const keys = (await this.store.list(prefix)).filter((k) =>
       /^datasets\/estat\/[^/]+\/[^/]+\/manifest\.json$/.test(k),
     );

@@ -156,10 +156,14 @@ export async function saveDataset(
     let page = 0;
     let rows = 0;
     const pages = src.pages[Symbol.asyncIterator]();
+    let exhausted = false;
     try {
       for (;;) {
         const next = await raceAbort(pages.next(), opts.signal);
-        if (next.done) break;
+        if (next.done) {
+          exhausted = true;
+          break;
+        }
         page++;
         const rawKey = `${raw}/page-${page}.json.gz`;
         written.push(rawKey);
@@ -176,8 +180,8 @@ export async function saveDataset(
         await opts.onPage?.({ page, rows, totalRows: src.totalNumber, pageRows: next.value.rows.length });
       }
     } finally {
-      // Stops the upstream iterator (e.g. its fetch) when we leave early.
-      if (opts.signal?.aborted) void pages.return?.().catch(() => {});
+      // Leaving early (abort, a failed write): let the upstream iterator run its cleanup (e.g. end its fetch).
+      if (!exhausted) void pages.return?.()?.catch(() => {});
     }
     opts.signal?.throwIfAborted();
     if (rows !== src.totalNumber) {
@@ -239,7 +243,7 @@ export async function saveDataset(
   } catch (err) {
     for (const sink of sinks.values()) await sink.abort();
     await store.delete(written).catch(() => {});
-    if (opts.signal?.aborted && err === opts.signal.reason) {
+    if (opts.signal?.aborted) {
       throw new LakeError(`Saving ${datasetId} was cancelled; nothing was saved.`, 499, { cause: err });
     }
     if (err instanceof LakeError) throw err;

@@ -339,6 +339,22 @@ function lakeSuite(
         assert.deepEqual(await storeFor(target.uri, target.opts).list("raw/estat/0009990004/"), []);
       });
 
+      it("saves an empty table (e-Stat STATUS 1) as a dataset of zero rows that queries answer", async () => {
+        const t = new SyntheticTable({ rows: 0, statsDataId: "0009990006" });
+        const m = await lake.saveDataset(sourceOf(t), { formats: ["parquet", "csv"] });
+        assert.equal(m.rows, 0);
+        assert.equal((await file(m, "data.csv")).toString("utf8"), `${COLUMNS.join(",")}\r\n`);
+        assert.deepEqual(await lake.query(m.datasetId, {}), {
+          columns: COLUMNS,
+          rows: [],
+          truncated: false,
+          scannedRows: 0,
+        });
+        assert.deepEqual((await lake.query(m.datasetId, { aggregate: { count: "*", sum: "value" } })).rows, [
+          { sum_value: null, count: 0 },
+        ]);
+      });
+
       it("refuses pages that hold fewer rows than TOTAL_NUMBER announced", async () => {
         const t = new SyntheticTable({ rows: 500, pageSize: 200, statsDataId: "0009990005" });
         await assert.rejects(
