@@ -35,11 +35,18 @@ export class S3Store implements BlobStore {
   readonly prefix: string;
   readonly client: S3Client;
   readonly multipartThreshold: number;
+  readonly partSize: number;
 
-  constructor(bucket: string, prefix: string, opts: OpenLakeOptions & { multipartThreshold?: number } = {}) {
+  /** `multipartThreshold` and `partSize` (bytes) exist to exercise multipart uploads in tests. */
+  constructor(
+    bucket: string,
+    prefix: string,
+    opts: OpenLakeOptions & { multipartThreshold?: number; partSize?: number } = {},
+  ) {
     this.bucket = bucket;
     this.prefix = prefix.replace(/^\/+|\/+$/g, "");
     this.multipartThreshold = opts.multipartThreshold ?? MULTIPART_THRESHOLD;
+    this.partSize = opts.partSize ?? PART_SIZE;
     this.client = new S3Client({
       region: opts.region ?? "us-east-1",
       endpoint: opts.s3Endpoint,
@@ -125,9 +132,9 @@ export class S3Store implements BlobStore {
     const fh = await open(localPath, "r");
     try {
       const parts: { ETag?: string; PartNumber: number }[] = [];
-      const buf = Buffer.allocUnsafe(PART_SIZE);
-      for (let offset = 0, n = 1; offset < size; offset += PART_SIZE, n++) {
-        const { bytesRead } = await fh.read(buf, 0, Math.min(PART_SIZE, size - offset), offset);
+      const buf = Buffer.allocUnsafe(this.partSize);
+      for (let offset = 0, n = 1; offset < size; offset += this.partSize, n++) {
+        const { bytesRead } = await fh.read(buf, 0, Math.min(this.partSize, size - offset), offset);
         const r = await this.client.send(
           new UploadPartCommand({
             Bucket: this.bucket,
