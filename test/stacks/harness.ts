@@ -61,7 +61,8 @@ export function runStack(
     run = new Promise<Run>((resolve, reject) => {
       execFile(
         process.execPath,
-        ["--import", "tsx", recorder],
+        // No tsx: the program must load with Node's own type stripping, as `pulumi up` loads it.
+        [recorder],
         {
           cwd: root,
           maxBuffer: 64 * 1024 * 1024,
