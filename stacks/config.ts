@@ -156,13 +156,28 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-/** Validates plain (non-secret) settings; every bad key is listed with its valid values. */
-export function parseSettings(raw: Record<string, string | undefined>): StackSettings {
+const SECRET_KEYS = ["estatAppId", "apiKeys"];
+
+/**
+ * Validates plain (non-secret) settings; every bad key is listed with its valid values, and keys the
+ * program does not know (typos would otherwise be ignored silently) are listed with the known ones.
+ */
+export function parseSettings(
+  raw: Record<string, string | undefined>,
+  setKeys: string[] = [],
+): StackSettings {
   const merged: Record<string, string> = { ...DEFAULTS };
   for (const [k, v] of Object.entries(raw)) if (v !== undefined && v !== "") merged[k] = v;
   const r = Schema.safeParse(merged);
-  if (r.success) return r.data;
-  const lines = r.error.issues.map((i) => `  - ${PROJECT}:${i.path.join(".") || "(config)"}: ${i.message}`);
+  const known = [...CONFIG_KEYS, ...SECRET_KEYS] as string[];
+  const unknown = setKeys.filter((k) => !known.includes(k));
+  if (r.success && unknown.length === 0) return r.data;
+  const lines = [
+    ...unknown.map((k) => `  - ${PROJECT}:${k}: unknown key. Known keys: ${known.join(", ")}`),
+    ...(r.success ? [] : r.error.issues).map(
+      (i) => `  - ${PROJECT}:${i.path.join(".") || "(config)"}: ${i.message}`,
+    ),
+  ];
   throw new ConfigError(`Invalid stack configuration:\n${lines.join("\n")}`);
 }
 
@@ -192,9 +207,12 @@ export function loadConfig(): StackConfig {
   const cfg = new pulumi.Config(PROJECT);
   const raw: Record<string, string | undefined> = {};
   for (const key of CONFIG_KEYS) raw[key] = cfg.get(key);
+  const setKeys = Object.keys(pulumi.runtime.allConfig())
+    .filter((k) => k.startsWith(`${PROJECT}:`))
+    .map((k) => k.slice(PROJECT.length + 1));
   let settings: StackSettings;
   try {
-    settings = parseSettings(raw);
+    settings = parseSettings(raw, setKeys);
   } catch (e) {
     throw new pulumi.RunError((e as Error).message);
   }

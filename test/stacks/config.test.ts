@@ -128,6 +128,19 @@ describe("stack configuration (stacks/config.ts)", () => {
     ]);
   });
 
+  it("rejects keys it does not know (a typo would otherwise be ignored), listing the known ones", () => {
+    assert.throws(
+      () => parseSettings({}, ["natGateway", "waf", "estatAppId"]),
+      /^ConfigError: Invalid stack configuration:\n {2}- estat-mcp:natGateway: unknown key\. Known keys: target, cpu, memory, .*, estatAppId, apiKeys$/,
+    );
+  });
+
+  it("fails the program on a misspelt key before creating anything", async () => {
+    const run = await runStack("dev", { ...stackFile("dev"), "estat-mcp:wafEnabled": "false" });
+    assert.equal(run.resources.length, 0);
+    assert.match(run.errors[0], /estat-mcp:wafEnabled: unknown key\. Known keys: target, cpu,/);
+  });
+
   it("fails the program on a bad plain setting before creating anything", async () => {
     const run = await runStack("dev", { ...stackFile("dev"), "estat-mcp:memory": "3000" });
     assert.equal(run.resources.length, 0);
