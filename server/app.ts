@@ -12,6 +12,7 @@ import { z } from "zod";
 import { createKeyChecker, presentedKey } from "./auth.ts";
 import type { Config } from "./config.ts";
 import { type RequestContext, requestContext } from "./context.ts";
+import { deadline } from "./deadline.ts";
 import { isPublicError, statusFor, ToolTimeoutError } from "./errors.ts";
 import type { EstatClient } from "./estat/client.ts";
 import type { Logger } from "./logger.ts";
@@ -319,15 +320,16 @@ export function createApp(deps: AppDeps): AppHandle {
       });
     }
     const gone = new AbortController();
-    ctx.req.once("close", () => {
+    const onClose = () => {
       if (!ctx.res.writableFinished) gone.abort();
-    });
-    const deadline = AbortSignal.timeout(config.toolTimeoutMs);
+    };
+    ctx.req.once("close", onClose);
+    const limit = deadline(gone.signal, config.toolTimeoutMs);
     try {
-      const out = await tool.run(args.data, { signal: AbortSignal.any([gone.signal, deadline]) });
+      const out = await tool.run(args.data, { signal: limit.signal });
       ctx.body = { success: true, result: out.structured };
     } catch (err) {
-      const failure = deadline.aborted
+      const failure = limit.timedOut
         ? new ToolTimeoutError(
             `${tool.name} did not finish within ${Math.round(config.toolTimeoutMs / 1000)} s.`,
           )
@@ -340,6 +342,9 @@ export function createApp(deps: AppDeps): AppHandle {
           ? failure.message
           : "Internal error while running the tool; it has been logged.",
       };
+    } finally {
+      limit.dispose();
+      ctx.req.off("close", onClose);
     }
   });
 

@@ -5,9 +5,12 @@
 import {
   type CallToolResult,
   createMcpHandler,
+  type McpRequestContext,
   McpServer,
   type ServerContext,
+  type StandardSchemaWithJSON,
 } from "@modelcontextprotocol/server";
+import { deadline } from "./deadline.ts";
 import { isPublicError, ToolTimeoutError } from "./errors.ts";
 import type { ToolDef } from "./tools/registry.ts";
 
@@ -37,17 +40,49 @@ export interface McpOptions {
   onError?: (err: Error) => void;
 }
 
+/**
+ * A zod schema whose JSON Schema is computed once. The SDK converts every tool's schemas on every
+ * tools/list and tools/call; with a server per request (stateless), that conversion was most of the
+ * CPU time of a request (see the README's benchmark notes).
+ */
+type JsonSchemaOptions = Parameters<StandardSchemaWithJSON["~standard"]["jsonSchema"]["input"]>[0];
+
+export function withCachedJsonSchema<T extends StandardSchemaWithJSON>(schema: T): T {
+  const std = schema["~standard"];
+  const cache = new Map<string, Record<string, unknown>>();
+  const memo =
+    (io: "input" | "output") =>
+    (options: JsonSchemaOptions): Record<string, unknown> => {
+      const key = `${io}:${options.target}`;
+      let json = cache.get(key);
+      if (!json) {
+        json = std.jsonSchema[io](options);
+        cache.set(key, json);
+      }
+      return json;
+    };
+  const cached = { ...std, jsonSchema: { input: memo("input"), output: memo("output") } };
+  return new Proxy(schema, {
+    get: (target, prop, receiver) => (prop === "~standard" ? cached : Reflect.get(target, prop, receiver)),
+  });
+}
+
 export function createMcpServerFactory(opts: McpOptions) {
+  const tools = opts.tools.map((tool) => ({
+    tool,
+    inputSchema: withCachedJsonSchema(tool.inputSchema),
+    outputSchema: withCachedJsonSchema(tool.outputSchema),
+  }));
   return () => {
     const server = new McpServer(SERVER_INFO, { capabilities: { logging: {} }, instructions: INSTRUCTIONS });
-    for (const tool of opts.tools) {
+    for (const { tool, inputSchema, outputSchema } of tools) {
       server.registerTool(
         tool.name,
         {
           title: tool.title,
           description: tool.description,
-          inputSchema: tool.inputSchema,
-          outputSchema: tool.outputSchema,
+          inputSchema,
+          outputSchema,
           annotations: tool.annotations,
         },
         (args: unknown, ctx: ServerContext) => callTool(tool, args, ctx, opts),
@@ -57,8 +92,34 @@ export function createMcpServerFactory(opts: McpOptions) {
   };
 }
 
+/**
+ * Reuses idle server instances instead of building one per request. Each instance still serves one
+ * exchange at a time (the SDK asserts it); it returns to the pool when its exchange closes. Building
+ * an McpServer and registering every tool was the largest cost left per request after the schema
+ * cache; reusing instances roughly halves the in-process cost of a call (README, benchmark notes).
+ */
+export function pooledFactory(build: () => McpServer, maxIdle = 64) {
+  // One pool per protocol era: the SDK installs era-specific handlers on an instance when it serves.
+  const idle = { modern: [] as McpServer[], legacy: [] as McpServer[] };
+  const pooled = new WeakSet<McpServer>();
+  const factory = (ctx: McpRequestContext) => {
+    const pool = idle[ctx.era];
+    const server = pool.pop() ?? build();
+    pooled.delete(server);
+    server.server.onclose = () => {
+      // Close can be reported twice (transport and server); an instance must never sit in a pool twice.
+      if (!pooled.has(server) && pool.length < maxIdle) {
+        pooled.add(server);
+        pool.push(server);
+      }
+    };
+    return server;
+  };
+  return Object.assign(factory, { idleCount: () => idle.modern.length + idle.legacy.length });
+}
+
 export function createMcp(opts: McpOptions) {
-  return createMcpHandler(createMcpServerFactory(opts), {
+  return createMcpHandler(pooledFactory(createMcpServerFactory(opts)), {
     legacy: "stateless",
     responseMode: "auto",
     keepAliveMs: opts.keepAliveMs,
@@ -79,7 +140,7 @@ async function callTool(
       ? undefined
       : (p: { progress: number; total?: number; message?: string }) =>
           ctx.mcpReq.notify({ method: "notifications/progress", params: { progressToken: token, ...p } });
-  const deadline = AbortSignal.timeout(opts.toolTimeoutMs);
+  const limit = deadline(ctx.mcpReq.signal, opts.toolTimeoutMs);
   // A related message turns the pending JSON answer into an SSE stream, which the SDK keeps alive with
   // comments every 15 s: proxies that cut idle connections (ALB, CloudFront, Heroku, nginx) see bytes.
   const streamTimer = setTimeout(() => {
@@ -93,10 +154,10 @@ async function callTool(
     note.catch(() => {});
   }, opts.streamAfterMs);
   try {
-    const out = await tool.run(args, { signal: AbortSignal.any([ctx.mcpReq.signal, deadline]), progress });
+    const out = await tool.run(args, { signal: limit.signal, progress });
     return { content: [{ type: "text", text: out.text }], structuredContent: out.structured };
   } catch (err) {
-    const failure = deadline.aborted
+    const failure = limit.timedOut
       ? new ToolTimeoutError(
           `${tool.name} did not finish within ${Math.round(opts.toolTimeoutMs / 1000)} s. Narrow the request and try again.`,
         )
@@ -115,5 +176,6 @@ async function callTool(
     };
   } finally {
     clearTimeout(streamTimer);
+    limit.dispose();
   }
 }

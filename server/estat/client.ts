@@ -202,7 +202,7 @@ export class EstatClient {
         headers: { accept: "application/json" },
       });
       bytes = new Uint8Array(await res.arrayBuffer());
-    } catch (err) {
+    } catch {
       const e = signal?.aborted
         ? new EstatError("aborted", "The request was cancelled before e-Stat answered.")
         : timeout.aborted

@@ -1,0 +1,174 @@
+/**
+ * npm run bench: throughput of /mcp against a bare node:http JSON-RPC responder, and cold start.
+ * Client (autocannon) and servers share this machine: read the ratios, not the absolute numbers.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import autocannon from "autocannon";
+
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = 10;
+const META = {
+  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+  "io.modelcontextprotocol/clientInfo": { name: "bench", version: "1" },
+  "io.modelcontextprotocol/clientCapabilities": {},
+};
+
+async function freePort(): Promise<number> {
+  const s = createServer().listen(0, "127.0.0.1");
+  await once(s, "listening");
+  const port = (s.address() as { port: number }).port;
+  s.close();
+  return port;
+}
+
+function serverEnv(port: number) {
+  return {
+    ...process.env,
+    HOST: "127.0.0.1",
+    PORT: String(port),
+    LOG_LEVEL: "silent",
+    ESTAT_APP_ID: "bench-app-id",
+  };
+}
+
+async function waitFor(url: string, init: RequestInit, deadlineMs = 20_000): Promise<void> {
+  const until = performance.now() + deadlineMs;
+  for (;;) {
+    try {
+      const res = await fetch(url, init);
+      if (res.ok) {
+        await res.text();
+        return;
+      }
+    } catch {}
+    if (performance.now() > until) throw new Error(`${url} did not answer`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+function rpcInit(method: string, params: Record<string, unknown> = {}, name?: string): RequestInit {
+  return {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "mcp-protocol-version": "2026-07-28",
+      "mcp-method": method,
+      ...(name ? { "mcp-name": name } : {}),
+    },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: { ...params, _meta: META } }),
+  };
+}
+
+function spawnNode(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, args, { env, stdio: ["ignore", "ignore", "inherit"] });
+}
+
+async function load(url: string, init: RequestInit, duration = DURATION) {
+  const r = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration,
+    method: "POST",
+    headers: init.headers as Record<string, string>,
+    body: init.body as string,
+  });
+  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 };
+}
+
+async function coldStart(args: (port: number) => string[], url: string, init: RequestInit, runs = 5) {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const port = await freePort();
+    const started = performance.now();
+    const child = spawnNode(args(port), serverEnv(port));
+    await waitFor(url.replace("PORT", String(port)), init);
+    times.push(performance.now() - started);
+    child.kill("SIGKILL");
+    await once(child, "exit");
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+const fmt = (x: number) => x.toFixed(0).padStart(7);
+
+async function answer(url: string, init: RequestInit): Promise<string> {
+  const res = await fetch(url, init);
+  return JSON.stringify(((await res.json()) as { result: unknown }).result);
+}
+
+async function main() {
+  const mcpPort = await freePort();
+  const mcp = spawnNode(["server/main.ts"], serverEnv(mcpPort));
+  const bares: ChildProcess[] = [];
+  try {
+    const list = rpcInit("tools/list");
+    const call = rpcInit(
+      "tools/call",
+      { name: "get_table_url", arguments: { statsDataId: "0003445078" } },
+      "get_table_url",
+    );
+    const mcpUrl = `http://127.0.0.1:${mcpPort}/mcp`;
+    await waitFor(mcpUrl, list);
+    // Two baselines: one sends the very bytes /mcp sends for each request, one an empty result.
+    const dir = mkdtempSync(join(tmpdir(), "bench-"));
+    const bareFor = async (result?: string) => {
+      const port = await freePort();
+      const file = join(dir, `${port}.json`);
+      if (result) writeFileSync(file, result);
+      bares.push(
+        spawnNode(["bench/bare-responder.ts", String(port), ...(result ? [file] : [])], serverEnv(port)),
+      );
+      const url = `http://127.0.0.1:${port}/`;
+      await waitFor(url, list);
+      return url;
+    };
+    const bareList = await bareFor(await answer(mcpUrl, list));
+    const bareCall = await bareFor(await answer(mcpUrl, call));
+    const bareEmpty = await bareFor();
+    // Warm up the JIT before measuring.
+    await load(mcpUrl, list, 2);
+    await load(mcpUrl, call, 2);
+    const bl = await load(bareList, list);
+    const l = await load(mcpUrl, list);
+    const bc = await load(bareCall, call);
+    const c = await load(mcpUrl, call);
+    const be = await load(bareEmpty, list);
+    console.log(`autocannon -c ${CONNECTIONS} -d ${DURATION}s, 2026-07-28 requests, node ${process.version}`);
+    console.log("target                                  req/s   p50 ms  p99 ms   ratio");
+    const row = (name: string, r: { rps: number; p50: number; p99: number }, base?: { rps: number }) =>
+      console.log(
+        `${name.padEnd(36)}${fmt(r.rps)} ${fmt(r.p50)} ${fmt(r.p99)}   ${base ? (r.rps / base.rps).toFixed(2) : "1.00"}`,
+      );
+    row("bare responder, tools/list bytes", bl);
+    row("/mcp tools/list", l, bl);
+    row("bare responder, tools/call bytes", bc);
+    row("/mcp tools/call get_table_url", c, bc);
+    row("bare responder, empty result", be);
+    console.log(
+      `against the empty-result responder: tools/list ${(l.rps / be.rps).toFixed(2)}, tools/call ${(c.rps / be.rps).toFixed(2)}`,
+    );
+  } finally {
+    for (const b of bares) b.kill();
+    mcp.kill();
+  }
+  const list = rpcInit("tools/list");
+  const bareCold = await coldStart(
+    (p) => ["bench/bare-responder.ts", String(p)],
+    "http://127.0.0.1:PORT/",
+    list,
+  );
+  const mcpCold = await coldStart(() => ["server/main.ts"], "http://127.0.0.1:PORT/mcp", list);
+  console.log(
+    `cold start (spawn → first answer, median of 5): bare ${bareCold.toFixed(0)} ms, /mcp tools/list ${mcpCold.toFixed(0)} ms, ratio ${(mcpCold / bareCold).toFixed(2)}`,
+  );
+}
+
+await main();
