@@ -42,7 +42,6 @@ export function clientConfigs(endpoint: string, apiKey: string): Record<ClientNa
             "mcp-remote",
             endpoint,
             "--header",
-            // biome-ignore lint/suspicious/noTemplateCurlyInString: mcp-remote expands it from `env`.
             "X-API-Key:${ESTAT_MCP_API_KEY}",
             "--transport",
             "http-only",

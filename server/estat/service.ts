@@ -233,7 +233,7 @@ export function resolveClass(dim: Dimension, value: string): ClassInfo {
   const candidates =
     exact.length > 1
       ? exact
-      : dim.classes.filter((c) => c.name.split(/[\s_　]+/).at(-1) === value || c.name.endsWith(value));
+      : dim.classes.filter((c) => c.name.split(/[\s_\u3000]+/).at(-1) === value || c.name.endsWith(value));
   if (candidates.length === 1) return candidates[0];
   const show = (cs: ClassInfo[]) =>
     cs

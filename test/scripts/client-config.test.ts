@@ -23,7 +23,6 @@ const EXPECTED: Record<string, object> = {
           "mcp-remote",
           ENDPOINT,
           "--header",
-          // biome-ignore lint/suspicious/noTemplateCurlyInString: mcp-remote expands it from `env`.
           "X-API-Key:${ESTAT_MCP_API_KEY}",
           "--transport",
           "http-only",

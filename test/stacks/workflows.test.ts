@@ -25,7 +25,6 @@ describe("GitHub workflows (.github/workflows)", () => {
 
   it("actionlint does catch a broken workflow (the lint is live)", async () => {
     const problems = await runLint(
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a JS template.
       "on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ secrets }}\n        uses: x/y@v1\n",
       "bad.yml",
     );
