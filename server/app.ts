@@ -17,6 +17,7 @@ import { isPublicError, statusFor, ToolTimeoutError } from "./errors.ts";
 import type { EstatClient } from "./estat/client.ts";
 import type { Logger } from "./logger.ts";
 import { createMcp } from "./mcp.ts";
+import { type Lake, LakeError, verifyDownload } from "./lake/index.ts";
 import type { ToolDef } from "./tools/registry.ts";
 
 export interface AppDeps {
@@ -26,8 +27,11 @@ export interface AppDeps {
   estat: EstatClient;
   /** Extra readiness checks (the data lake…): name → throws when not usable. */
   readiness?: Record<string, () => Promise<void>>;
-  /** Extra routes mounted after auth (dataset downloads…). */
-  routes?: (router: Router) => void;
+  lake: Lake;
+  /** Signs and checks the filesystem lake's download links. */
+  signingKey: string;
+  /** The address download links should use, once the server listens (unless PUBLIC_BASE_URL is set). */
+  setPublicBaseUrl: (url: string) => void;
 }
 
 export interface AppHandle {
@@ -366,7 +370,30 @@ export function createApp(deps: AppDeps): AppHandle {
     ctx.body = rpcError(-32000, "Method not allowed: this server is stateless; send JSON-RPC with POST.");
   });
 
-  deps.routes?.(router);
+  // Download links of the filesystem lake: signed and time-limited, and behind the same API keys as /mcp.
+  router.get(/^\/datasets\/.+/, async (ctx) => {
+    let target: { datasetId: string; file: string };
+    try {
+      target = verifyDownload(ctx.path, ctx.query as Record<string, string>, deps.signingKey);
+    } catch (err) {
+      throw new HttpError(err instanceof LakeError ? err.status : 400, "bad link", {
+        success: false,
+        error: err instanceof Error ? err.message : "Invalid download link.",
+      });
+    }
+    const file = await deps.lake.openDownload(target.datasetId, target.file).catch((err: unknown) => {
+      throw new HttpError(err instanceof LakeError ? err.status : 500, "download failed", {
+        success: false,
+        error: err instanceof LakeError ? err.message : "Download failed.",
+      });
+    });
+    ctx.set("Content-Disposition", `attachment; filename="${file.fileName}"`);
+    ctx.set("Cache-Control", "private, max-age=0");
+    ctx.type = file.contentType;
+    ctx.length = file.bytes;
+    ctx.body = file.stream;
+  });
+
   app.use(router.routes());
   app.use(async (ctx) => {
     if (ctx.status === 404 && ctx.body === undefined) {

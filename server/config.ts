@@ -51,12 +51,21 @@ const Env = z.object({
   S3_BUCKET: z.string().optional(),
   S3_ENDPOINT: z.url().optional(),
   S3_FORCE_PATH_STYLE: z.enum(["true", "false"]).optional(),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   AWS_REGION: z.string().optional(),
   PUBLIC_BASE_URL: z.url().optional(),
   DOWNLOAD_SIGNING_KEY: z.string().min(16).optional(),
 });
 
 export type Config = ReturnType<typeof parseEnv>;
+
+/** Values that must never reach a log line, an error or a response. */
+export function secretsOf(config: Config): string[] {
+  return [config.estat.appId, ...config.auth.keys, config.lake.credentials?.secretAccessKey, config.lake.signingKey].filter(
+    (s): s is string => Boolean(s),
+  );
+}
 
 /** The only reader of process.env: parse once at start-up, fail listing every bad key. */
 export function parseEnv(env: Record<string, string | undefined> = process.env) {
@@ -94,6 +103,9 @@ export function parseEnv(env: Record<string, string | undefined> = process.env) 
   const localNames = ["localhost", "127.0.0.1", "[::1]"];
   const hostnames = (xs: string[]) =>
     xs.map((x) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(x) ? new URL(x).host.replace(/:\d+$/, "") : x));
+  if (Boolean(e.S3_ACCESS_KEY_ID) !== Boolean(e.S3_SECRET_ACCESS_KEY)) {
+    throw new ConfigError("S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together: set both, or neither to use the AWS credential chain.");
+  }
   return {
     host: e.HOST,
     port: e.PORT,
@@ -124,6 +136,10 @@ export function parseEnv(env: Record<string, string | undefined> = process.env) 
       s3Endpoint: e.S3_ENDPOINT,
       forcePathStyle: e.S3_FORCE_PATH_STYLE ? e.S3_FORCE_PATH_STYLE === "true" : Boolean(e.S3_ENDPOINT),
       region: e.AWS_REGION,
+      credentials:
+        e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
+          ? { accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY }
+          : undefined,
       publicBaseUrl: e.PUBLIC_BASE_URL,
       signingKey: e.DOWNLOAD_SIGNING_KEY,
     },

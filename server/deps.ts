@@ -1,9 +1,11 @@
+import { randomBytes } from "node:crypto";
 import type { AppDeps } from "./app.ts";
 import type { Config } from "./config.ts";
 import { requestContext } from "./context.ts";
 import { EstatClient } from "./estat/client.ts";
 import { EstatService } from "./estat/service.ts";
 import type { Logger } from "./logger.ts";
+import { openLake } from "./lake/index.ts";
 import { createTools } from "./tools/index.ts";
 
 /** Build everything the app needs from parsed configuration: the one place parts are wired together. */
@@ -25,5 +27,31 @@ export function createDeps(config: Config, logger: Logger): AppDeps {
     },
   });
   const service = new EstatService(estat);
-  return { config, logger, estat, tools: createTools({ estat: service }) };
+  // Download links of the filesystem lake point at this server; main.ts fills in the address once listening.
+  const lakeOptions = {
+    s3Endpoint: config.lake.s3Endpoint,
+    region: config.lake.region,
+    forcePathStyle: config.lake.forcePathStyle,
+    credentials: config.lake.credentials,
+    publicBaseUrl: config.lake.publicBaseUrl,
+    signingKey: config.lake.signingKey ?? randomBytes(32).toString("base64url"),
+  };
+  const lake = openLake(config.lake.uri, lakeOptions);
+  const tools = createTools({
+    estat: service,
+    lake,
+    onLakeError: (err) => logger.warn({ event: "lake_error", err }, "data lake failed; answered from e-Stat"),
+  });
+  return {
+    config,
+    logger,
+    estat,
+    tools,
+    lake,
+    signingKey: lakeOptions.signingKey,
+    setPublicBaseUrl: (url: string) => {
+      lakeOptions.publicBaseUrl ??= url;
+    },
+    readiness: { lake: () => lake.check() },
+  };
 }

@@ -4,7 +4,7 @@
 import { once } from "node:events";
 import type { Server } from "node:http";
 import { createApp } from "./app.ts";
-import { ConfigError, parseEnv } from "./config.ts";
+import { ConfigError, parseEnv, secretsOf } from "./config.ts";
 import { createDeps } from "./deps.ts";
 import { createLogger } from "./logger.ts";
 
@@ -21,7 +21,7 @@ async function main() {
   }
   const logger = createLogger({
     level: config.logLevel,
-    secrets: [config.estat.appId ?? "", ...config.auth.keys],
+    secrets: secretsOf(config),
   });
   const deps = createDeps(config, logger);
   const handle = createApp(deps);
@@ -35,12 +35,15 @@ async function main() {
   await once(server, "listening");
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
+  const local = ["0.0.0.0", "::"].includes(config.host) ? "127.0.0.1" : config.host;
+  deps.setPublicBaseUrl(`http://${local.includes(":") ? `[${local}]` : local}:${port}`);
   logger.info(
     {
       event: "listening",
       url: `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}/mcp`,
       auth: config.auth.mode,
       keys: config.auth.keys.length,
+      lake: deps.lake.describe(),
       estat: deps.estat.configured
         ? "configured"
         : "ESTAT_APP_ID missing: e-Stat tools will answer with how to get one",

@@ -66,6 +66,9 @@ export class InputError extends Error {
 
 const SUFFIXES = ["Level", "From", "To"] as const;
 
+/** The most rows e-Stat returns in one call. */
+export const MAX_PAGE = 100_000;
+
 export class EstatService {
   readonly client: EstatClient;
   constructor(client: EstatClient) {
@@ -158,7 +161,7 @@ export class EstatService {
     meta: TableMeta,
     resolved: ResolvedFilters,
     opts: { limit: number; startPosition?: number; signal?: AbortSignal; cache?: boolean; lang?: Lang },
-  ): Promise<DataPage> {
+  ): Promise<DataPage & { source: "estat" }> {
     const answer = await this.client.call(
       "getStatsData",
       {
@@ -181,7 +184,31 @@ export class EstatService {
       notes: notes(body),
       bytes: answer.bytes,
       stale: answer.stale,
+      source: "estat",
     };
+  }
+
+  /**
+   * Every page of a table, following NEXT_KEY, as e-Stat sent it and as rows. One page (≤ 100,000
+   * rows) is in memory at a time. `first` is the page already fetched to learn the total, if any.
+   */
+  async *pages(
+    meta: TableMeta,
+    resolved: ResolvedFilters,
+    opts: { signal?: AbortSignal; first?: DataPage; pageSize?: number } = {},
+  ): AsyncGenerator<DataPage> {
+    let page = opts.first ?? (await this.data(meta, resolved, { limit: opts.pageSize ?? MAX_PAGE, signal: opts.signal, cache: false }));
+    yield page;
+    while (page.nextPosition) {
+      opts.signal?.throwIfAborted();
+      page = await this.data(meta, resolved, {
+        limit: opts.pageSize ?? MAX_PAGE,
+        startPosition: page.nextPosition,
+        signal: opts.signal,
+        cache: false,
+      });
+      yield page;
+    }
   }
 
   async catalog(

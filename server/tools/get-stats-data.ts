@@ -1,4 +1,6 @@
 import { z } from "zod";
+import type { DataPage, ResolvedFilters, TableMeta } from "../estat/service.ts";
+import { MAX_LIMIT } from "../lake/index.ts";
 import { StatsDataId } from "./get-meta-info.ts";
 import { defineTool, READ_ONLY, type ToolDeps } from "./registry.ts";
 import { markdownTable, pageHint, STALE_NOTE } from "./render.ts";
@@ -47,11 +49,13 @@ export function getStatsDataTool(deps: ToolDeps) {
     async run(args, ctx) {
       const meta = await deps.estat.meta(args.statsDataId, ctx.signal);
       const resolved = deps.estat.resolveFilters(meta, args.filters);
-      const page = await deps.estat.data(meta, resolved, {
-        limit: args.limit,
-        startPosition: args.startPosition,
-        signal: ctx.signal,
-      });
+      const page =
+        (await fromLake(deps, meta, resolved, args)) ??
+        (await deps.estat.data(meta, resolved, {
+          limit: args.limit,
+          startPosition: args.startPosition,
+          signal: ctx.signal,
+        }));
       const stale = page.stale || meta.stale;
       const columns = [
         ...meta.dimensions.map((d) => ({ key: `${d.id}Name`, label: d.name })),
@@ -79,11 +83,47 @@ export function getStatsDataTool(deps: ToolDeps) {
           ...(page.nextPosition ? { nextPosition: page.nextPosition } : {}),
           rows: page.rows,
           notes: page.notes,
-          source: "estat" as const,
+          source: page.source,
           ...(stale ? { stale: true } : {}),
         },
         text,
       };
     },
   });
+}
+
+/**
+ * The page from the data lake when a current stored dataset covers the request: one saved with these
+ * very filters, or the whole table (filtered here by code). Anything the lake cannot answer exactly
+ * (level and range filters on the whole table, pages past the query limit, a failing store) goes to e-Stat.
+ */
+async function fromLake(
+  deps: ToolDeps,
+  meta: TableMeta,
+  resolved: ResolvedFilters,
+  args: { statsDataId: string; limit: number; startPosition?: number },
+): Promise<(DataPage & { source: "lake" }) | undefined> {
+  const offset = (args.startPosition ?? 1) - 1;
+  if (offset + args.limit > MAX_LIMIT) return undefined;
+  const updated = meta.table.updatedDate || undefined;
+  try {
+    let manifest = await deps.lake.findCurrent(args.statsDataId, resolved.normalized, updated);
+    let where: Record<string, string[]> = {};
+    if (!manifest) {
+      const plain = Object.keys(resolved.normalized).every((k) => meta.dimensions.some((d) => d.id === k));
+      if (!plain) return undefined;
+      manifest = await deps.lake.findCurrent(args.statsDataId, {}, updated);
+      where = resolved.normalized;
+    }
+    if (!manifest) return undefined;
+    const counted = await deps.lake.query(manifest.datasetId, { where, aggregate: { count: "*" } });
+    const total = Number(counted.rows[0]?.count ?? 0);
+    const r = await deps.lake.query(manifest.datasetId, { where, limit: Math.max(1, offset + args.limit) });
+    const rows = r.rows.slice(offset);
+    const next = offset + args.limit < total ? offset + args.limit + 1 : undefined;
+    return { total, nextPosition: next, rows, notes: manifest.notes, bytes: new Uint8Array(), stale: false, source: "lake" };
+  } catch (err) {
+    deps.onLakeError?.(err);
+    return undefined;
+  }
 }

@@ -3,6 +3,8 @@ import { getMetaInfoTool } from "./get-meta-info.ts";
 import { getStatsDataTool } from "./get-stats-data.ts";
 import { getTableUrlTool } from "./get-table-url.ts";
 import type { ToolDef, ToolDeps } from "./registry.ts";
+import { getDownloadUrlTool, listDatasetsTool, queryDatasetTool } from "./lake-tools.ts";
+import { saveDatasetTool } from "./save-dataset.ts";
 import { searchStatsTool } from "./search-stats.ts";
 
 /** Every tool the server offers, in the order clients list them. */
@@ -13,5 +15,9 @@ export function createTools(deps: ToolDeps): ToolDef[] {
     getStatsDataTool(deps),
     getDataCatalogTool(deps),
     getTableUrlTool(),
+    saveDatasetTool(deps),
+    listDatasetsTool(deps),
+    queryDatasetTool(deps),
+    getDownloadUrlTool(deps),
   ];
 }

@@ -6,6 +6,7 @@
 import type { ToolAnnotations } from "@modelcontextprotocol/server";
 import type { z } from "zod";
 import type { EstatService } from "../estat/service.ts";
+import type { Lake } from "../lake/index.ts";
 
 export interface ToolContext {
   signal: AbortSignal;
@@ -20,6 +21,9 @@ export interface ToolOutput<O> {
 
 export interface ToolDeps {
   estat: EstatService;
+  lake: Lake;
+  /** Told when the lake failed and a tool fell back to e-Stat (for the log). */
+  onLakeError?: (err: unknown) => void;
 }
 
 export interface ToolDef<I extends z.ZodObject = any, O extends z.ZodObject = any> {

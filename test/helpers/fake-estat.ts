@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import type { SyntheticTable } from "./estat-table.ts";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures");
 const load = (name: string) => JSON.parse(readFileSync(join(FIXTURES, name), "utf8"));
@@ -76,6 +77,7 @@ export class FakeEstat {
   readonly calls: Call[] = [];
   #server: Server;
   #overrides = new Map<string, Handler>();
+  #synthetic = new Map<string, SyntheticTable>();
 
   constructor(opts: { appId?: string; tables?: Map<string, FakeTable> } = {}) {
     this.appId = opts.appId ?? "fake-app-id-0123456789";
@@ -98,6 +100,12 @@ export class FakeEstat {
    */
   on(endpoint: string, handler: Handler): this {
     this.#overrides.set(endpoint, handler);
+    return this;
+  }
+
+  /** Serve a generated table (test/helpers/estat-table.ts) page by page, as e-Stat would. */
+  addSynthetic(table: SyntheticTable): this {
+    this.#synthetic.set(table.statsDataId, table);
     return this;
   }
 
@@ -147,6 +155,22 @@ export class FakeEstat {
         status: 403,
         contentType: "application/xml",
         body: `<?xml version="1.0" encoding="UTF-8"?><GET_STATS_DATA><RESULT><STATUS>100</STATUS><ERROR_MSG>認証に失敗しました。アプリケーションIDを確認して下さい。</ERROR_MSG></RESULT></GET_STATS_DATA>`,
+      };
+    }
+    const synthetic = this.#synthetic.get(params.get("statsDataId") ?? "");
+    if (synthetic && endpoint === "getStatsData") {
+      const limit = Math.min(Number(params.get("limit") ?? synthetic.pageSize), synthetic.pageSize);
+      return { body: Buffer.from(synthetic.pageBody(Number(params.get("startPosition") ?? 1), limit)).toString("utf8") , contentType: "application/json" };
+    }
+    if (synthetic && endpoint === "getMetaInfo") {
+      const sd = (synthetic.page(1, 1) as Json).GET_STATS_DATA.STATISTICAL_DATA;
+      return {
+        body: {
+          GET_META_INFO: {
+            RESULT: ok(),
+            METADATA_INF: { TABLE_INF: sd.TABLE_INF, CLASS_INF: sd.CLASS_INF },
+          },
+        },
       };
     }
     switch (endpoint) {

@@ -3,12 +3,15 @@
  * official SDK clients to it in either protocol era.
  */
 import { once } from "node:events";
-import { request, type Server } from "node:http";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { request, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { type AppHandle, createApp } from "../../server/app.ts";
-import { parseEnv } from "../../server/config.ts";
+import { parseEnv, secretsOf } from "../../server/config.ts";
 import { createDeps } from "../../server/deps.ts";
 import { createLogger } from "../../server/logger.ts";
 
@@ -20,8 +23,37 @@ export interface Running {
   close(): Promise<void>;
 }
 
+/** What each server started here exposed: its secrets, log lines and response bodies (see secrets-hook.ts). */
+export interface Exposure {
+  secrets: string[];
+  logs: string[];
+  responses: string[];
+}
+export const exposures: Exposure[] = [];
+
+/** Keeps a copy of every body the server sends, whoever the client (SDK, fetch, node:http, autocannon). */
+function recordBodies(res: ServerResponse, into: string[]) {
+  const chunks: Buffer[] = [];
+  const keep = (chunk: unknown) => {
+    if (typeof chunk === "string") chunks.push(Buffer.from(chunk));
+    else if (chunk instanceof Uint8Array) chunks.push(Buffer.from(chunk));
+  };
+  const { write, end } = res;
+  res.write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
+    keep(chunk);
+    return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+  } as typeof res.write;
+  res.end = function (this: ServerResponse, chunk?: unknown, ...rest: unknown[]) {
+    if (typeof chunk !== "function") keep(chunk);
+    return (end as (...a: unknown[]) => ServerResponse).call(this, chunk, ...rest);
+  } as typeof res.end;
+  res.once("close", () => into.push(Buffer.concat(chunks).toString("utf8")));
+}
+
 export async function startServer(env: Record<string, string | undefined>): Promise<Running> {
-  const config = parseEnv({ HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "debug", ...env });
+  // Each server gets a lake of its own in a temporary folder unless the test names one.
+  const lake = `file://${mkdtempSync(join(tmpdir(), "estat-lake-"))}`;
+  const config = parseEnv({ HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "debug", DATA_LAKE: lake, ...env });
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {
@@ -37,8 +69,12 @@ export async function startServer(env: Record<string, string | undefined>): Prom
   const deps = createDeps(config, logger);
   const handle = createApp(deps);
   const server = handle.app.listen(0, "127.0.0.1");
+  const responses: string[] = [];
+  server.prependListener("request", (_req, res) => recordBodies(res, responses));
+  exposures.push({ secrets: secretsOf(config), logs, responses });
   await once(server, "listening");
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  deps.setPublicBaseUrl(base);
   return {
     base,
     server,

@@ -194,7 +194,7 @@ describe("plain HTTP face (/tools, /execute, /healthz, /readyz)", () => {
     assert.deepEqual(await (await fetch(`${srv.base}/healthz`)).json(), { status: "ok" });
     const ready = await fetch(`${srv.base}/readyz`);
     assert.equal(ready.status, 200);
-    assert.deepEqual(await ready.json(), { status: "ready", checks: { estat: "configured" } });
+    assert.deepEqual(await ready.json(), { status: "ready", checks: { estat: "configured", lake: "ok" } });
   });
 
   it("answers /.well-known/oauth-protected-resource with a plain 404", async () => {

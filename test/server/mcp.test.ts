@@ -3,7 +3,17 @@ import type { Client } from "@modelcontextprotocol/client";
 import { FakeEstat } from "../helpers/fake-estat.ts";
 import { connect, type Era, type Running, rpc, startServer, text } from "../helpers/server.ts";
 
-const TOOLS = ["search_stats", "get_meta_info", "get_stats_data", "get_data_catalog", "get_table_url"];
+const TOOLS = [
+  "search_stats",
+  "get_meta_info",
+  "get_stats_data",
+  "get_data_catalog",
+  "get_table_url",
+  "save_dataset",
+  "list_datasets",
+  "query_dataset",
+  "get_download_url",
+];
 
 describe("MCP over Streamable HTTP (/mcp)", () => {
   let fake: FakeEstat;
@@ -34,7 +44,7 @@ describe("MCP over Streamable HTTP (/mcp)", () => {
         else assert.match(v ?? "", /^2025-/);
       });
 
-      it("lists the five e-Stat tools with input and output schemas", async () => {
+      it("lists the e-Stat and data lake tools with input and output schemas", async () => {
         const { tools } = await client.listTools();
         assert.deepEqual(
           tools.map((t) => t.name),
