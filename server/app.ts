@@ -83,7 +83,10 @@ export function createApp(deps: AppDeps): AppHandle {
     onToolError: (tool, err) => toolFailed(tool, err),
     onError: (err) => logger.debug({ event: "mcp_rejected", err: err.message }, "MCP request rejected"),
   });
-  const mcpNode = toNodeHandler(mcp, { maxRequestBodySize: config.maxBodyBytes });
+  const mcpNode = {
+    auto: toNodeHandler(mcp.auto, { maxRequestBodySize: config.maxBodyBytes }),
+    sse: toNodeHandler(mcp.sse, { maxRequestBodySize: config.maxBodyBytes }),
+  };
 
   function toolFailed(tool: string, err: unknown) {
     const store = requestContext.getStore();
@@ -362,7 +365,7 @@ export function createApp(deps: AppDeps): AppHandle {
         store.tool = msg.params.name.slice(0, 64);
     }
     ctx.respond = false;
-    await mcpNode(ctx.req, ctx.res, body);
+    await (mcp.pick(body) === mcp.sse ? mcpNode.sse : mcpNode.auto)(ctx.req, ctx.res, body);
   });
   router.all("/mcp", (ctx) => {
     ctx.set("Allow", "POST");

@@ -5,6 +5,7 @@
 import {
   type CallToolResult,
   createMcpHandler,
+  type McpHttpHandler,
   type McpRequestContext,
   McpServer,
   type ServerContext,
@@ -118,14 +119,38 @@ export function pooledFactory(build: () => McpServer, maxIdle = 64) {
   return Object.assign(factory, { idleCount: () => idle.modern.length + idle.legacy.length });
 }
 
+/**
+ * Two handlers over one pool of server instances. "auto" answers with plain JSON and turns into an SSE
+ * stream when the handler sends something before its result (the progress heartbeat below). A
+ * 2026-07-28 client that asked for no progress may not be sent notifications at all (no log without
+ * `logLevel` either), so its calls to tools that wait on e-Stat go to "sse", which streams from the
+ * start and sends keep-alive comments every 15 s: nothing in front of us sees a silent connection.
+ */
 export function createMcp(opts: McpOptions) {
-  return createMcpHandler(pooledFactory(createMcpServerFactory(opts)), {
-    legacy: "stateless",
-    responseMode: "auto",
+  const factory = pooledFactory(createMcpServerFactory(opts));
+  const common = {
+    legacy: "stateless" as const,
     keepAliveMs: opts.keepAliveMs,
     maxRequestBodySize: opts.maxBodyBytes,
     onerror: opts.onError,
-  });
+  };
+  const auto = createMcpHandler(factory, { ...common, responseMode: "auto" });
+  const sse = createMcpHandler(factory, { ...common, responseMode: "sse" });
+  const slowTools = new Set(opts.tools.filter((t) => t.annotations.openWorldHint).map((t) => t.name));
+  return {
+    auto,
+    sse,
+    /** Which handler a parsed JSON-RPC body should go to. */
+    pick(body: unknown): McpHttpHandler {
+      const msg = body as { method?: unknown; params?: { name?: unknown; _meta?: { progressToken?: unknown } } } | null;
+      if (!msg || typeof msg !== "object" || msg.method !== "tools/call") return auto;
+      if (typeof msg.params?.name !== "string" || !slowTools.has(msg.params.name)) return auto;
+      return msg.params._meta?.progressToken === undefined ? sse : auto;
+    },
+    async close() {
+      await Promise.all([auto.close(), sse.close()]);
+    },
+  };
 }
 
 async function callTool(
@@ -145,12 +170,9 @@ async function callTool(
   // comments every 15 s: proxies that cut idle connections (ALB, CloudFront, Heroku, nginx) see bytes.
   const streamTimer = setTimeout(() => {
     const message = "Still working: waiting for e-Stat…";
-    const note = progress
-      ? progress({ progress: 0, message })
-      : ctx.mcpReq.notify({
-          method: "notifications/message",
-          params: { level: "info", logger: "estat-mcp", data: message },
-        });
+    // Progress when the client asked for it; otherwise a log message, which the SDK only sends where
+    // the protocol allows it (2025 era, or a 2026 request that set a log level).
+    const note = progress ? progress({ progress: 0, message }) : ctx.mcpReq.log("info", message, "estat-mcp");
     note.catch(() => {});
   }, opts.streamAfterMs);
   try {

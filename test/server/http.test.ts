@@ -45,7 +45,7 @@ describe("long tool calls (slow e-Stat)", () => {
   });
   beforeEach(() => fake.reset());
 
-  it("switches a 2026-07-28 call to SSE and keeps it alive until the result", async () => {
+  it("streams a 2026-07-28 e-Stat call without a progress token, with keep-alives and no log messages", async () => {
     fake.on("getStatsList", () => ({ delayMs: 1500 }));
     const res = await fetch(`${srv.base}/mcp`, {
       method: "POST",
@@ -74,6 +74,47 @@ describe("long tool calls (slow e-Stat)", () => {
     const last = JSON.parse(messages.at(-1)?.frame.split("data: ")[1] ?? "{}");
     assert.equal(last.id, 1);
     assert.equal(last.result.structuredContent.total, 55);
+    // 2026-07-28: no notifications/message unless the request set a log level.
+    assert.equal(messages.length, 1);
+  });
+
+  const call = (id: number, name: string, args: object, meta: object = {}) =>
+    fetch(`${srv.base}/mcp`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        "mcp-protocol-version": "2026-07-28",
+        "mcp-method": "tools/call",
+        "mcp-name": name,
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id,
+        method: "tools/call",
+        params: { name, arguments: args, _meta: { ...modernMeta, ...meta } },
+      }),
+    });
+
+  it("answers a quick call with plain JSON, and turns a slow one into SSE after STREAM_AFTER_MS", async () => {
+    const quick = await call(2, "search_stats", { query: "速い" }, { progressToken: "p1" });
+    assert.match(quick.headers.get("content-type") ?? "", /application\/json/);
+    assert.equal(((await quick.json()) as { result: { structuredContent: { total: number } } }).result.structuredContent.total, 55);
+    const local = await call(3, "get_table_url", { statsDataId: "0003445078" });
+    assert.match(local.headers.get("content-type") ?? "", /application\/json/);
+    await local.text();
+    fake.on("getStatsList", () => ({ delayMs: 1200 }));
+    const t0 = performance.now();
+    const slow = await call(4, "search_stats", { query: "遅い" }, { progressToken: "p2" });
+    const headersAt = performance.now() - t0;
+    assert.match(slow.headers.get("content-type") ?? "", /text\/event-stream/);
+    const frames = await readSse(slow);
+    const data = frames.filter((f) => f.frame.includes("data: ")).map((f) => JSON.parse(f.frame.split("data: ")[1]));
+    assert.equal(data[0].method, "notifications/progress");
+    assert.equal(data[0].params.progressToken, "p2");
+    assert.ok(headersAt >= 150 && headersAt < 1000, `the stream began after STREAM_AFTER_MS, at ${headersAt} ms`);
+    assert.equal(data.at(-1).id, 4);
+    assert.ok(frames.some((f) => f.frame.startsWith(": keepalive")));
   });
 
   it("sends progress notifications when the client asked for them", async () => {
