@@ -2,6 +2,7 @@
  * Normalisation of e-Stat's JSON into the shapes our tools return. Every quirk the API has lives here:
  * single elements as objects, text as string or {"$"}, symbols instead of numbers, missing lists.
  */
+import { EstatError } from "./errors.ts";
 import type { RawClassObj, RawStatsDataBody, RawTableInf } from "./schemas.ts";
 
 export type Row = Record<string, string | number | null>;
@@ -134,6 +135,9 @@ export function rows(body: RawStatsDataBody, dims: Dimension[]): Row[] {
       row[l.id] = code === undefined ? null : String(code);
       row[`${l.id}Name`] = c?.name ?? null;
       if (unit === null && c?.unit) unit = c.unit;
+    }
+    if (typeof v.$ !== "string" && typeof v.$ !== "number") {
+      throw new EstatError("bad_response", "e-Stat sent a data value without a \"$\" value. Try again later.");
     }
     const raw = text(v.$);
     row.unit = unit;

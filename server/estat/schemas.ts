@@ -81,7 +81,15 @@ export const MetaInfoResponse = z.object({
   }),
 });
 
-const RawValue = z.looseObject({ $: z.union([z.string(), z.number()]) }).catchall(z.unknown());
+/**
+ * A data value: `{"@tab": …, "@area": …, "$": "123"}`. A page holds up to 100,000 of them, and a full
+ * object schema per value cost more than parsing the page; the shape is checked here as "an object",
+ * and each value's `$` is checked by the normaliser as it reads it (normalize.ts, rows()).
+ */
+const RawValue = z.custom<Record<string, unknown> & { $: string | number }>(
+  (v) => typeof v === "object" && v !== null && !Array.isArray(v),
+  "each VALUE must be an object",
+);
 const RawNote = z.looseObject({ "@char": z.string(), $: z.union([z.string(), z.number()]).optional() });
 
 export const RawStatsDataBody = z.looseObject({

@@ -214,6 +214,24 @@ describe("EstatClient", () => {
     assert.equal(e.kind, "bad_response");
   });
 
+  it("rejects a data value that has no number or symbol as a bad response", async () => {
+    const svc = new EstatService(client(fake));
+    const meta = await svc.meta("0003445078");
+    fake.on("getStatsData", () => ({
+      body: {
+        GET_STATS_DATA: {
+          RESULT: { STATUS: 0, ERROR_MSG: "" },
+          STATISTICAL_DATA: { RESULT_INF: { TOTAL_NUMBER: 1 }, DATA_INF: { VALUE: { "@area": "13000" } } },
+        },
+      },
+    }));
+    await assert.rejects(svc.data(meta, svc.resolveFilters(meta, {}), { limit: 5, cache: false }), (e: Error) => {
+      assert.ok(e instanceof EstatError);
+      assert.equal(e.kind, "bad_response");
+      return true;
+    });
+  });
+
   it("times out a slow answer with the configured limit", async () => {
     fake.on("getStatsList", () => ({ delayMs: 600 }));
     const e = await rejects(client(fake, { timeoutMs: 150 }).call("getStatsList", {}));
