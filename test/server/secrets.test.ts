@@ -86,7 +86,8 @@ describe("secrets (appId, API keys) never reach a log line or a response", () =>
       bodies.push(await (await fetch(`${base}/tools`, { headers: { authorization: `Bearer ${key}` } })).text());
       bodies.push(await (await fetch(`${base}/readyz`)).text());
       // Unauthorized and malformed requests.
-      for (const headers of [{}, { authorization: `Bearer ${WRONG}` }, { "x-api-key": WRONG }]) {
+      const unauthorized: Record<string, string>[] = [{}, { authorization: `Bearer ${WRONG}` }, { "x-api-key": WRONG }];
+      for (const headers of unauthorized) {
         bodies.push((await rpc(base, { jsonrpc: "2.0", id: 1, method: "tools/list" }, headers)).text);
       }
       bodies.push((await rpc(base, "{not json", { authorization: `Bearer ${key}` })).text);
