@@ -181,7 +181,9 @@ export class EstatClient {
       factor: 2,
       randomize: true,
       signal,
-      shouldRetry: ({ error }) => error instanceof EstatError && error.retryable && error.kind !== "timeout",
+      // Timeouts, resets, 5xx and e-Stat's 2xx statuses; never a rejected parameter or appId. The tool's own
+      // deadline (TOOL_TIMEOUT_MS) bounds the total, aborting through `signal`.
+      shouldRetry: ({ error }) => error instanceof EstatError && error.retryable,
     });
   }
 

@@ -236,6 +236,7 @@ describe("EstatClient", () => {
     fake.on("getStatsList", () => ({ delayMs: 600 }));
     const e = await rejects(client(fake, { timeoutMs: 150 }).call("getStatsList", {}));
     assert.equal(e.kind, "timeout");
+    assert.equal(fake.callsTo("getStatsList").length, 3, "a timeout is retried like other outages");
     assert.match(e.message, /did not answer within 0 s|did not answer within/);
   });
 
