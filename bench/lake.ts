@@ -6,7 +6,7 @@
  *    recorded JSON shape; fetch() + JSON.parse + normalise + saveDataset into a filesystem lake, against the
  *    baseline of fetch() + JSON.parse of the same pages. Then a 1,000,000-row table for peak RSS.
  * Every measurement runs in a fresh child process so its peak RSS (resourceUsage().maxRSS) is its own.
- * Options: --rows N (default 250000), --big N (default 1000000), --runs N (default 3).
+ * Options: --rows N (default 250000), --big N (default 1000000), --runs N (default 3), --lake-only (skip 1).
  */
 import { execFile } from "node:child_process";
 import { once } from "node:events";
@@ -256,9 +256,10 @@ async function main() {
     `node ${process.version}, ${rows.toLocaleString("en")} rows, pages of ${PAGE.toLocaleString("en")}, ${runs} runs (median)`,
   );
 
-  print("\n1) Parquet libraries: write + read back the same table (SNAPPY, row groups of 65,536)");
-  print("library              write ms   read ms   file MB   peak RSS MB   round trip");
-  for (const lib of ["hyparquet-writer", "parquet-wasm", "@dsnp/parquetjs"]) {
+  const libs = process.argv.includes("--lake-only") ? [] : ["hyparquet-writer", "parquet-wasm", "@dsnp/parquetjs"];
+  if (libs.length) print("\n1) Parquet libraries: write + read back the same table (SNAPPY, row groups of 65,536)");
+  if (libs.length) print("library              write ms   read ms   file MB   peak RSS MB   round trip");
+  for (const lib of libs) {
     try {
       const rs: Result[] = [];
       for (let i = 0; i < runs; i++) rs.push(await child(["library", lib, String(rows)]));

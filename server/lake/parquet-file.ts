@@ -3,9 +3,10 @@
  * after each group.
  */
 import { type FileHandle, open } from "node:fs/promises";
-import type { ColumnSource, SchemaElement } from "hyparquet-writer";
+import type { SchemaElement } from "hyparquet-writer";
 import { ByteWriter, ParquetWriter } from "hyparquet-writer";
-import type { ManifestColumn } from "./types.ts";
+import { writeChunk } from "./column-chunks.ts";
+import type { ColumnarPage, ManifestColumn } from "./types.ts";
 
 /** Initial size of the writer's buffer; it grows to one encoded row group at most. */
 const INITIAL_BUFFER = 4 * 1024 * 1024;
@@ -51,13 +52,16 @@ export class ParquetFile {
   private readonly fh: FileHandle;
   private readonly writer: ParquetWriter;
   private readonly columns: ManifestColumn[];
+  private readonly elements: SchemaElement[];
 
   private constructor(fh: FileHandle, columns: ManifestColumn[], kv: Record<string, string>) {
     this.fh = fh;
     this.columns = columns;
+    const schema = parquetSchema(columns);
+    this.elements = schema.slice(1);
     this.writer = new ParquetWriter({
       writer: new FileByteWriter(fh),
-      schema: parquetSchema(columns),
+      schema,
       codec: "SNAPPY",
       kvMetadata: Object.entries(kv).map(([key, value]) => ({ key, value })),
       createdBy: "estat-mcp-cloud lake (hyparquet-writer)",
@@ -73,15 +77,24 @@ export class ParquetFile {
     return new ParquetFile(await open(path, "w"), columns, kv);
   }
 
-  /** One row group from column arrays in schema order. */
-  async writeGroup(data: (string | number | null)[][], rows: number): Promise<void> {
-    const columnData: ColumnSource[] = this.columns.map((c, j) => ({
-      name: c.name,
-      data: data[j],
+  /** One row group from column arrays in schema order (see column-chunks.ts). */
+  async writeGroup(page: ColumnarPage): Promise<void> {
+    const w = this.writer.writer;
+    const start = w.offset;
+    const chunks = this.columns.map((c, j) =>
       // Min/max of labels and raw text help no reader prune; codes and values keep theirs.
-      statistics: !(c.name.endsWith("Name") || c.name === "raw" || c.name === "unit"),
-    }));
-    await this.writer.write({ columnData, rowGroupSize: rows });
+      writeChunk(w, this.elements[j], page.columns[j], !(c.name.endsWith("Name") || c.name === "raw" || c.name === "unit")),
+    );
+    let total = 0n;
+    for (const c of chunks) total += c.meta_data?.total_uncompressed_size ?? 0n;
+    this.writer.num_rows += BigInt(page.rows);
+    this.writer.row_groups.push({
+      columns: chunks,
+      total_byte_size: total,
+      num_rows: BigInt(page.rows),
+      total_compressed_size: BigInt(w.offset - start),
+    });
+    await w.flush?.();
   }
 
   async finish(): Promise<void> {

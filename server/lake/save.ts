@@ -171,13 +171,18 @@ export async function saveDataset(
         const rawStored = gzipAsync(next.value.body).then((gz) =>
           store.putBytes(rawKey, gz, "application/gzip"),
         );
+        const item = next.value;
+        const pageRows = "columns" in item ? item.columns.rows : item.rows.length;
         try {
-          for (const sink of sinks.values()) await sink.append(next.value.rows);
+          for (const sink of sinks.values()) {
+            if ("columns" in item) await sink.appendColumns(item.columns);
+            else await sink.append(item.rows);
+          }
         } finally {
           await rawStored;
         }
-        rows += next.value.rows.length;
-        await opts.onPage?.({ page, rows, totalRows: src.totalNumber, pageRows: next.value.rows.length });
+        rows += pageRows;
+        await opts.onPage?.({ page, rows, totalRows: src.totalNumber, pageRows });
       }
     } finally {
       // Leaving early (abort, a failed write): let the upstream iterator run its cleanup (e.g. end its fetch).

@@ -5,14 +5,17 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
+import { columnarOf } from "./column-chunks.ts";
 import { ParquetFile } from "./parquet-file.ts";
-import type { ManifestColumn, Row } from "./types.ts";
+import type { ColumnarPage, ManifestColumn, PageColumn, Row } from "./types.ts";
 
 /** Rows per Parquet row group: big enough for good compression, small enough to bound memory (~10 MB). */
 export const ROW_GROUP_ROWS = 65_536;
 
 export interface Sink {
   append(rows: Row[]): Promise<void>;
+  /** A page as column arrays (see ColumnarPage); the sink may keep no reference after it resolves. */
+  appendColumns(page: ColumnarPage): Promise<void>;
   /** Completes the file; afterwards the sink is unusable. */
   finish(): Promise<void>;
   /** Releases the file handle after a failure. */
@@ -23,6 +26,7 @@ export interface Sink {
 export class ParquetSink implements Sink {
   private readonly file: ParquetFile;
   private readonly names: string[];
+  private readonly types: ("string" | "double")[];
   private readonly groupRows: number;
   private buffered: (string | number | null)[][];
   private bufferedRows = 0;
@@ -30,6 +34,7 @@ export class ParquetSink implements Sink {
   private constructor(file: ParquetFile, columns: ManifestColumn[], groupRows: number) {
     this.file = file;
     this.names = columns.map((c) => c.name);
+    this.types = columns.map((c) => c.type);
     this.groupRows = groupRows;
     this.buffered = columns.map(() => []);
   }
@@ -56,13 +61,33 @@ export class ParquetSink implements Sink {
     }
   }
 
+  /**
+   * A columnar page is written as it comes, in row groups of at most `groupRows` split evenly (100,000 rows
+   * in groups of 65,536 -> 2 x 50,000), so no group spans two pages and nothing is buffered between pages.
+   */
+  async appendColumns(page: ColumnarPage): Promise<void> {
+    await this.writeGroup();
+    const n = page.rows;
+    if (n === 0) return;
+    const groups = Math.ceil(n / this.groupRows);
+    const size = Math.ceil(n / groups);
+    for (let from = 0; from < n; from += size) {
+      const to = Math.min(n, from + size);
+      if (from === 0 && to === n) {
+        await this.file.writeGroup(page);
+        continue;
+      }
+      await this.file.writeGroup({ rows: to - from, columns: page.columns.map((c) => sliceColumn(c, from, to)) });
+    }
+  }
+
   private async writeGroup(): Promise<void> {
     if (this.bufferedRows === 0) return;
     const data = this.buffered;
     const n = this.bufferedRows;
     this.buffered = this.names.map(() => []);
     this.bufferedRows = 0;
-    await this.file.writeGroup(data, n);
+    await this.file.writeGroup(columnarOf(data, this.types, n));
   }
 
   async finish(): Promise<void> {
@@ -73,6 +98,28 @@ export class ParquetSink implements Sink {
   async abort(): Promise<void> {
     await this.file.abort();
   }
+}
+
+function sliceColumn(c: PageColumn, from: number, to: number): PageColumn {
+  if (c.kind === "dict") return { kind: "dict", dict: c.dict, idx: c.idx.subarray(from, to) };
+  if (c.kind === "double") return { kind: "double", values: c.values.subarray(from, to) };
+  return { kind: "strings", values: c.values.slice(from, to) };
+}
+
+/** Row objects of a columnar page (for the CSV and JSON files, written only on request). */
+export function rowsOf(page: ColumnarPage, names: string[]): Row[] {
+  const out: Row[] = new Array(page.rows);
+  for (let i = 0; i < page.rows; i++) {
+    const row: Row = {};
+    for (let j = 0; j < names.length; j++) {
+      const c = page.columns[j];
+      if (c.kind === "dict") row[names[j]] = c.idx[i] < 0 ? null : c.dict[c.idx[i]];
+      else if (c.kind === "double") row[names[j]] = Number.isNaN(c.values[i]) ? null : c.values[i];
+      else row[names[j]] = c.values[i];
+    }
+    out[i] = row;
+  }
+  return out;
 }
 
 /** RFC 4180: quote a field holding a comma, quote, CR or LF; nulls are empty fields. */
@@ -93,6 +140,9 @@ export class CsvSink implements Sink {
     const fh = await open(path, "w");
     await fh.write(`${names.map(csvField).join(",")}\r\n`);
     return new CsvSink(fh, names);
+  }
+  appendColumns(page: ColumnarPage): Promise<void> {
+    return this.append(rowsOf(page, this.names));
   }
   async append(rows: Row[]): Promise<void> {
     let chunk = "";
@@ -120,6 +170,9 @@ export class JsonSink implements Sink {
     const fh = await open(path, "w");
     await fh.write("[");
     return new JsonSink(fh, names);
+  }
+  appendColumns(page: ColumnarPage): Promise<void> {
+    return this.append(rowsOf(page, this.names));
   }
   async append(rows: Row[]): Promise<void> {
     let chunk = "";

@@ -29,9 +29,29 @@ export interface DatasetSource {
   dimensions: DimensionMeta[];
   /** Symbol -> meaning, from DATA_INF.NOTE. */
   notes: Record<string, string>;
-  /** One item per upstream page: the response bytes as received (kept gzipped under raw/) and its rows. */
-  pages: AsyncIterable<{ body: Uint8Array; rows: Row[] }>;
+  /**
+   * One item per upstream page: the response bytes as received (kept gzipped under raw/) and its rows, either
+   * as row objects or (faster, less memory) as column arrays from `columns()` in server/estat/normalize.ts.
+   */
+  pages: AsyncIterable<SourcePage>;
 }
+
+export type SourcePage = { body: Uint8Array; rows: Row[] } | { body: Uint8Array; columns: ColumnarPage };
+
+/**
+ * A page as column arrays, in the table's column order (see `columnsOf`): strings as a dictionary plus one
+ * Int32 index per row (-1 = null) or as plain strings; DOUBLE values in a Float64Array with NaN for null
+ * (e-Stat values are never NaN: a symbol is null).
+ */
+export interface ColumnarPage {
+  rows: number;
+  columns: PageColumn[];
+}
+
+export type PageColumn =
+  | { kind: "dict"; dict: string[]; idx: Int32Array }
+  | { kind: "strings"; values: (string | null)[] }
+  | { kind: "double"; values: Float64Array };
 
 export type DataFormat = "parquet" | "csv" | "json";
 
