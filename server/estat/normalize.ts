@@ -157,3 +157,109 @@ export function rowColumns(dims: Dimension[]): string[] {
 export function dimensionParam(prefix: "cd" | "lv", id: string, suffix = ""): string {
   return `${prefix}${id.charAt(0).toUpperCase()}${id.slice(1)}${suffix}`;
 }
+
+/**
+ * A page as column arrays (the shape of `rows()` transposed, for the data lake): in `rowColumns(dims)` order,
+ * each code and label column as a dictionary (the dimension's classes) plus one index per row (-1 = null),
+ * `unit` likewise, `value` in a Float64Array with NaN for null, `raw` as strings. The values are those
+ * `rows()` gives, without an object per row or a string per cell.
+ */
+export type PageColumn =
+  | { kind: "dict"; dict: string[]; idx: Int32Array }
+  | { kind: "strings"; values: (string | null)[] }
+  | { kind: "double"; values: Float64Array };
+
+export function columns(body: RawStatsDataBody, dims: Dimension[]): { rows: number; columns: PageColumn[] } {
+  const values = toArray(body.DATA_INF?.VALUE);
+  const n = values.length;
+  const out: PageColumn[] = [];
+  const perDim = dims.map((d) => {
+    const codes = d.classes.map((c) => c.code);
+    const byCode = new Map<string, number>();
+    codes.forEach((c, k) => {
+      byCode.set(c, k); // the last class of a code wins, as in rows()
+    });
+    const names: string[] = [];
+    const nameIndex = new Map<string, number>();
+    const nameOf = new Int32Array(d.classes.length);
+    d.classes.forEach((c, k) => {
+      let j = nameIndex.get(c.name);
+      if (j === undefined) {
+        j = names.length;
+        names.push(c.name);
+        nameIndex.set(c.name, j);
+      }
+      nameOf[k] = j;
+    });
+    const codeIdx = new Int32Array(n);
+    const nameIdx = new Int32Array(n);
+    out.push({ kind: "dict", dict: codes, idx: codeIdx }, { kind: "dict", dict: names, idx: nameIdx });
+    return { key: `@${d.id}`, byCode, codes, nameOf, units: d.classes.map((c) => c.unit || null), codeIdx, nameIdx };
+  });
+  const units: string[] = [];
+  const unitIndex = new Map<string, number>();
+  const unitIdx = new Int32Array(n);
+  const value = new Float64Array(n);
+  const raws = new Array<string>(n);
+  out.push(
+    { kind: "dict", dict: units, idx: unitIdx },
+    { kind: "double", values: value },
+    { kind: "strings", values: raws },
+  );
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    let unit: string | null = (v["@unit"] as string | undefined) ?? null;
+    for (const l of perDim) {
+      const code = v[l.key];
+      if (code === undefined) {
+        l.codeIdx[i] = -1;
+        l.nameIdx[i] = -1;
+        continue;
+      }
+      const s = String(code);
+      let k = l.byCode.get(s);
+      if (k === undefined) {
+        // a code outside CLASS_INF: kept as a code, without a label
+        k = l.codes.length;
+        l.codes.push(s);
+        l.byCode.set(s, k);
+        l.codeIdx[i] = k;
+        l.nameIdx[i] = -1;
+        continue;
+      }
+      l.codeIdx[i] = k;
+      l.nameIdx[i] = l.nameOf[k];
+      if (unit === null && l.units[k]) unit = l.units[k];
+    }
+    if (unit === null) unitIdx[i] = -1;
+    else {
+      let u = unitIndex.get(unit);
+      if (u === undefined) {
+        u = units.length;
+        units.push(unit);
+        unitIndex.set(unit, u);
+      }
+      unitIdx[i] = u;
+    }
+    if (typeof v.$ !== "string" && typeof v.$ !== "number") {
+      throw new EstatError("bad_response", "e-Stat sent a data value without a \"$\" value. Try again later.");
+    }
+    const raw = text(v.$);
+    raws[i] = raw;
+    const x = plainNumber(raw);
+    value[i] = x === undefined ? (parseValue(raw) ?? Number.NaN) : x;
+  }
+  return { rows: n, columns: out };
+}
+
+/** Number(s) when s is digits with an optional sign, point and exponent only (the common case), else undefined. */
+function plainNumber(s: string): number | undefined {
+  const n = s.length;
+  if (n === 0) return undefined;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    // 0-9 . + - e E
+    if (!((c >= 48 && c <= 57) || c === 46 || c === 43 || c === 45 || c === 101 || c === 69)) return undefined;
+  }
+  return NUMERIC.test(s) ? Number(s) : undefined;
+}
