@@ -330,7 +330,9 @@ export function createApp(deps: AppDeps): AppHandle {
     const onClose = () => {
       if (!ctx.res.writableFinished) gone.abort();
     };
-    ctx.req.once("close", onClose);
+    // The response's "close" fires when the connection goes away before we answered (the request's
+    // "close" fires as soon as its body has been read).
+    ctx.res.once("close", onClose);
     const limit = deadline(gone.signal, config.toolTimeoutMs);
     try {
       const out = await tool.run(args.data, { signal: limit.signal });
@@ -351,7 +353,7 @@ export function createApp(deps: AppDeps): AppHandle {
       };
     } finally {
       limit.dispose();
-      ctx.req.off("close", onClose);
+      ctx.res.off("close", onClose);
     }
   });
 

@@ -75,6 +75,8 @@ export class FakeEstat {
   readonly appId: string;
   readonly tables: Map<string, FakeTable>;
   readonly calls: Call[] = [];
+  /** Calls whose client went away before the (delayed) answer: the server aborted them. */
+  abandoned = 0;
   #server: Server;
   #overrides = new Map<string, Handler>();
   #synthetic = new Map<string, SyntheticTable>();
@@ -112,6 +114,7 @@ export class FakeEstat {
   reset(): void {
     this.#overrides.clear();
     this.calls.length = 0;
+    this.abandoned = 0;
   }
 
   callsTo(endpoint: string): Call[] {
@@ -133,7 +136,10 @@ export class FakeEstat {
     const reply = { ...this.#default(endpoint, params), ...(scripted ? await scripted(params) : undefined) };
     if (reply.delayMs) {
       await new Promise((r) => setTimeout(r, reply.delayMs));
-      if (req.destroyed) return;
+      if (req.destroyed || res.destroyed) {
+        this.abandoned += 1;
+        return;
+      }
     }
     if (reply.reset) {
       req.socket.destroy();

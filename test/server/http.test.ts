@@ -131,6 +131,46 @@ describe("long tool calls (slow e-Stat)", () => {
     assert.match(JSON.stringify(progress[0]), /waiting for e-Stat/);
   });
 
+  it("aborts the e-Stat call when the client goes away (MCP and REST)", async () => {
+    fake.on("getStatsList", () => ({ delayMs: 1500 }));
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const viaMcp = (signal: AbortSignal) =>
+      fetch(`${srv.base}/mcp`, {
+        method: "POST",
+        signal,
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          "mcp-protocol-version": "2026-07-28",
+          "mcp-method": "tools/call",
+          "mcp-name": "search_stats",
+        },
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 9,
+          method: "tools/call",
+          params: { name: "search_stats", arguments: { query: "中断 mcp" }, _meta: modernMeta },
+        }),
+      }).then((r) => r.text());
+    const viaRest = (signal: AbortSignal) =>
+      fetch(`${srv.base}/execute`, {
+        method: "POST",
+        signal,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ tool_name: "search_stats", arguments: { query: "中断 rest" } }),
+      }).then((r) => r.text());
+    for (const [i, send] of [viaMcp, viaRest].entries()) {
+      const controller = new AbortController();
+      const pending = send(controller.signal).catch(() => "client aborted");
+      await sleep(300);
+      assert.equal(fake.abandoned, i, "e-Stat is still working on it");
+      controller.abort();
+      assert.equal(await pending, "client aborted");
+      await sleep(1600);
+      assert.equal(fake.abandoned, i + 1, "the upstream request was dropped when the client left");
+    }
+  });
+
   for (const era of ["modern", "legacy"] as Era[]) {
     it(`delivers the result of a slow call through the SDK client (${era})`, async () => {
       fake.on("getStatsList", () => ({ delayMs: 1200 }));
