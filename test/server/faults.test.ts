@@ -19,8 +19,7 @@ const FAULTS: { name: string; reply: Reply; message: string; attempts: number }[
     reply: { delayMs: 1500 },
     message:
       "e-Stat did not answer within 1 s. Narrow the request (filters, limit) or try again later.",
-    // A timeout is not retried: the caller already waited the whole timeout once.
-    attempts: 1,
+    attempts: 3,
   },
   {
     name: "HTTP 500",
@@ -122,6 +121,10 @@ describe("e-Stat faults through MCP tool calls", () => {
   });
 
   it("answers a slow call on every tool within the timeout, concurrently", async () => {
+    await client.close();
+    await srv.close();
+    srv = await serve(fake, { ESTAT_RETRIES: "0" });
+    client = await connect(srv.base, "modern");
     fake.on("*", () => ({ delayMs: 1500 }));
     const started = performance.now();
     const results = await Promise.all([
@@ -136,6 +139,40 @@ describe("e-Stat faults through MCP tool calls", () => {
       assert.match(text(r), /^e-Stat did not answer within 1 s\./);
     }
     assert.ok(elapsed < 1450, `all four answered before e-Stat would have: ${elapsed.toFixed(0)} ms`);
+  });
+});
+
+describe("the tool deadline (TOOL_TIMEOUT_MS) over e-Stat retries", () => {
+  let fake: FakeEstat;
+  let srv: Running;
+  before(async () => {
+    fake = await new FakeEstat().listen();
+    srv = await serve(fake, { TOOL_TIMEOUT_MS: "2000", ESTAT_RETRIES: "5" });
+  });
+  after(async () => {
+    await srv.close();
+    await fake.close();
+  });
+
+  it("ends a call whose retries would outlast the deadline, with what to do, on MCP and /execute", async () => {
+    fake.on("getStatsList", () => ({ delayMs: 5000 }));
+    const client = await connect(srv.base, "modern");
+    let started = performance.now();
+    const r = await client.callTool(SEARCH);
+    const elapsed = performance.now() - started;
+    await client.close();
+    assert.equal(r.isError, true);
+    assert.equal(text(r), "search_stats did not finish within 2 s. Narrow the request and try again.");
+    assert.ok(elapsed >= 1900 && elapsed < 3000, `ended at the deadline: ${elapsed.toFixed(0)} ms`);
+    started = performance.now();
+    const res = await fetch(`${srv.base}/execute`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ tool_name: SEARCH.name, arguments: { ...SEARCH.arguments, limit: 3 } }),
+    });
+    assert.equal(res.status, 504);
+    assert.deepEqual(await res.json(), { success: false, error: "search_stats did not finish within 2 s." });
+    assert.ok(performance.now() - started < 3000);
   });
 });
 
