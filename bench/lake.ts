@@ -44,18 +44,20 @@ function report(r: Result) {
 
 // ---- children ---------------------------------------------------------------------------------------
 
+/** One page fetched and parsed, with the start position of the next one (NEXT_KEY). */
+async function fetchPage(url: string, statsDataId: string, start: number) {
+  const res = await fetch(`${url}?statsDataId=${statsDataId}&startPosition=${start}&limit=${PAGE}`);
+  const body = new Uint8Array(await res.arrayBuffer());
+  const json = JSON.parse(new TextDecoder().decode(body));
+  const next = json.GET_STATS_DATA.STATISTICAL_DATA.RESULT_INF.NEXT_KEY;
+  return { body, json, next: next === undefined ? undefined : Number(next) };
+}
+
 /** Follows NEXT_KEY from startPosition 1; yields each page's bytes and parsed JSON. */
 async function* fetchPages(url: string, statsDataId: string) {
-  const decoder = new TextDecoder();
-  let start: number | undefined = 1;
-  while (start !== undefined) {
-    const res = await fetch(`${url}?statsDataId=${statsDataId}&startPosition=${start}&limit=${PAGE}`);
-    const body = new Uint8Array(await res.arrayBuffer());
-    let json = JSON.parse(decoder.decode(body));
-    const next = json.GET_STATS_DATA.STATISTICAL_DATA.RESULT_INF.NEXT_KEY;
-    start = next === undefined ? undefined : Number(next);
-    const page = { body, json };
-    json = undefined; // only the consumer holds the parsed page while this generator is suspended
+  for (let start: number | undefined = 1; start !== undefined; ) {
+    const page = await fetchPage(url, statsDataId, start);
+    start = page.next;
     yield page;
   }
 }
@@ -69,42 +71,58 @@ async function childBaseline(url: string, statsDataId: string, warmUrl?: string,
   report({ task: "baseline", rows, wallMs: Math.round(performance.now() - t0) });
 }
 
-/** fetch -> parse -> normalise (server/estat/normalize.ts) -> lake.saveDataset, as save_dataset does. */
+/**
+ * fetch -> parse -> normalise (server/estat/normalize.ts) -> lake.saveDataset, as save_dataset does. Each
+ * page is parsed and normalised inside one call (nextItem), so no suspended frame keeps a parsed page alive
+ * while the next one is fetched or this one is encoded: only its column arrays and its bytes travel.
+ */
 async function saveFromEstat(url: string, statsDataId: string, dir: string) {
   const { openLake } = await import("../server/lake/index.ts");
   const norm = await import("../server/estat/normalize.ts");
-  const pages = fetchPages(url, statsDataId);
-  let page: Awaited<ReturnType<typeof pages.next>>["value"] | undefined = (await pages.next()).value!;
-  const sd = page!.json.GET_STATS_DATA.STATISTICAL_DATA;
-  const dims = norm.dimensions(norm.toArray(sd.CLASS_INF.CLASS_OBJ));
-  const info = norm.table(sd.TABLE_INF);
-  // The parsed page lives only inside item(): no generator frame holds it while the next page is fetched
-  // or this one is encoded (a suspended generator keeps its locals alive).
-  const item = (p: { body: Uint8Array; json: any }) => {
+  let start: number | undefined = 1;
+  let head: { dims: ReturnType<typeof norm.dimensions>; title: string; updatedDate: string; total: number; notes: Record<string, string> } | undefined;
+  const nextItem = async () => {
+    const p = await fetchPage(url, statsDataId, start!);
+    start = p.next;
     const sd = p.json.GET_STATS_DATA.STATISTICAL_DATA;
+    if (!head) {
+      const info = norm.table(sd.TABLE_INF);
+      head = {
+        dims: norm.dimensions(norm.toArray(sd.CLASS_INF.CLASS_OBJ)),
+        title: info.title,
+        updatedDate: info.updatedDate,
+        total: Number(sd.RESULT_INF.TOTAL_NUMBER),
+        notes: norm.notes(sd),
+      };
+    }
     // Column arrays, as save_dataset passes them; BENCH_ROWS=1 measures the row-object path instead.
     return process.env.BENCH_ROWS
-      ? { body: p.body, rows: norm.rows(sd, dims) }
-      : { body: p.body, columns: norm.columns(sd, dims) };
+      ? { body: p.body, rows: norm.rows(sd, head.dims) }
+      : { body: p.body, columns: norm.columns(sd, head.dims) };
+  };
+  let pending: Awaited<ReturnType<typeof nextItem>> | undefined = await nextItem();
+  const take = () => {
+    const out = pending!;
+    pending = undefined;
+    return out;
   };
   async function* normalised() {
-    while (page) {
-      const out = item(page);
-      page = undefined; // hold no parsed page while the next one is fetched
-      yield out;
-      page = (await pages.next()).value ?? undefined;
+    yield take();
+    while (start !== undefined) {
+      pending = await nextItem();
+      yield take();
     }
   }
   const lake = openLake(`file://${dir}`);
   return lake.saveDataset(
     {
       statsDataId,
-      title: info.title,
-      updatedDate: info.updatedDate,
-      totalNumber: Number(sd.RESULT_INF.TOTAL_NUMBER),
+      title: head!.title,
+      updatedDate: head!.updatedDate,
+      totalNumber: head!.total,
       filters: {},
-      dimensions: dims,
-      notes: norm.notes(sd),
+      dimensions: head!.dims,
+      notes: head!.notes,
       pages: normalised(),
     },
     { formats: ["parquet"] },

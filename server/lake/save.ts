@@ -28,6 +28,7 @@ import type {
   ManifestColumn,
   ManifestFile,
   SaveOptions,
+  SourcePage,
 } from "./types.ts";
 
 const gzipAsync = promisify(gzip);
@@ -158,20 +159,23 @@ export async function saveDataset(
     const pages = src.pages[Symbol.asyncIterator]();
     let exhausted = false;
     try {
+      // `item` is cleared after each page so that no binding keeps a page's columns or bytes alive while the
+      // next page is fetched and parsed (peak memory = one page, not two).
+      let item: SourcePage | undefined;
+      let next: IteratorResult<SourcePage> | undefined;
       for (;;) {
-        const next = await raceAbort(pages.next(), opts.signal);
+        next = await raceAbort(pages.next(), opts.signal);
         if (next.done) {
           exhausted = true;
           break;
         }
+        item = next.value;
+        next = undefined;
         page++;
         const rawKey = `${raw}/page-${page}.json.gz`;
         written.push(rawKey);
         // zlib runs on the thread pool: compress and store the raw page while the rows are encoded here.
-        const rawStored = gzipAsync(next.value.body).then((gz) =>
-          store.putBytes(rawKey, gz, "application/gzip"),
-        );
-        const item = next.value;
+        const rawStored = gzipAsync(item.body).then((gz) => store.putBytes(rawKey, gz, "application/gzip"));
         const pageRows = "columns" in item ? item.columns.rows : item.rows.length;
         try {
           for (const sink of sinks.values()) {
@@ -181,6 +185,7 @@ export async function saveDataset(
         } finally {
           await rawStored;
         }
+        item = undefined;
         rows += pageRows;
         await opts.onPage?.({ page, rows, totalRows: src.totalNumber, pageRows });
       }
