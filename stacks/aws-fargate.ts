@@ -20,7 +20,8 @@ export interface TargetOutputs {
   apiKey: pulumi.Output<string>;
   clientConfigs: pulumi.Output<unknown>;
   dataLakeBucket: pulumi.Output<string>;
-  dashboardUrl: pulumi.Output<string>;
+  /** Absent when the dashboard is switched off (`dashboard: false`). */
+  dashboardUrl: pulumi.Output<string> | undefined;
   imageUri: pulumi.Output<string>;
   logGroupName: pulumi.Output<string>;
 }
@@ -99,6 +100,7 @@ export function deployAwsFargate(c: StackConfig): TargetOutputs {
     taskStatements: lake.accessStatements(),
     logRetentionDays: c.logRetentionDays,
     containerInsights: c.containerInsights,
+    capacityProvider: c.capacityProvider,
     minTasks: c.minTasks,
     maxTasks: c.maxTasks,
     cpuTargetPercent: c.cpuTargetPercent,
@@ -114,6 +116,7 @@ export function deployAwsFargate(c: StackConfig): TargetOutputs {
     minTasks: c.minTasks,
     containerInsights: c.containerInsights,
     p99LatencySeconds: c.p99LatencySeconds,
+    dashboard: c.dashboard,
   });
   const endpoint = pulumi.interpolate`https://${host}/mcp`;
   return {

@@ -7,6 +7,12 @@ export const PROJECT = "estat-mcp";
 export const TARGETS = ["aws-fargate"] as const;
 export const PLANNED_TARGETS = ["aws-lambda", "gcp-cloud-run"] as const;
 
+/**
+ * Where Fargate tasks run. FARGATE_SPOT is spare capacity at a discount (AWS: up to 70 %), for both
+ * X86_64 and ARM64 tasks on platform 1.4.0+, but AWS may reclaim a task with two minutes' notice.
+ */
+export const CAPACITY_PROVIDERS = ["FARGATE", "FARGATE_SPOT"] as const;
+
 /** Fargate's valid task sizes: CPU units → memory MiB. */
 export const FARGATE_SIZES: Record<string, number[]> = {
   "256": [512, 1024, 2048],
@@ -66,6 +72,11 @@ const Schema = z
     waf: bool,
     wafRateLimitPer5Min: int(10, 2_000_000_000),
     containerInsights: bool,
+    capacityProvider: z.enum(CAPACITY_PROVIDERS, {
+      error: (i) =>
+        `unknown capacity provider "${String(i.input)}". Valid: FARGATE (on-demand), FARGATE_SPOT (discounted, tasks may be interrupted with 2 minutes' notice)`,
+    }),
+    dashboard: bool,
     alarmEmail: z.email({ error: "must be an e-mail address" }).optional(),
     logRetentionDays: z.coerce.number().refine((v) => LOG_RETENTION_DAYS.includes(v), {
       error: `Unsupported log retention. Supported days: ${LOG_RETENTION_DAYS.join(", ")}`,
@@ -129,6 +140,8 @@ export const DEFAULTS: Record<string, string> = {
   waf: "true",
   wafRateLimitPer5Min: "1000",
   containerInsights: "true",
+  capacityProvider: "FARGATE",
+  dashboard: "true",
   logRetentionDays: "30",
   retainData: "false",
   deletionProtection: "false",
@@ -142,6 +155,7 @@ export const DEFAULTS: Record<string, string> = {
 export const CONFIG_KEYS = Object.keys(Schema.shape) as (keyof z.infer<typeof Schema>)[];
 
 export type StackSettings = z.infer<typeof Schema>;
+export type CapacityProvider = (typeof CAPACITY_PROVIDERS)[number];
 
 export interface StackConfig extends StackSettings {
   project: string;

@@ -19,14 +19,16 @@ export interface MonitoringArgs {
   minTasks: number;
   containerInsights: boolean;
   p99LatencySeconds: number;
+  /** The dashboard costs $3/month beyond the account's 3 free ones; the alarms do not need it. */
+  dashboard: boolean;
 }
 
-/** Alarms to an SNS topic, metric filters on the server's logs, and a dashboard of all of it. */
+/** Alarms to an SNS topic, metric filters on the server's logs, and (optionally) a dashboard of all of it. */
 export class Monitoring extends pulumi.ComponentResource {
   readonly topic: aws.sns.Topic;
   readonly alarms: aws.cloudwatch.MetricAlarm[] = [];
-  readonly dashboard: aws.cloudwatch.Dashboard;
-  readonly dashboardUrl: pulumi.Output<string>;
+  readonly dashboard?: aws.cloudwatch.Dashboard;
+  readonly dashboardUrl?: pulumi.Output<string>;
   readonly metricNamespace: string;
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -58,8 +60,12 @@ export class Monitoring extends pulumi.ComponentResource {
       );
     }
     this.createAlarms(name, args);
+    if (!args.dashboard) {
+      this.registerOutputs({ topicArn: this.topic.arn });
+      return;
+    }
     const region = aws.getRegionOutput({}, self).region;
-    this.dashboard = new aws.cloudwatch.Dashboard(
+    const dashboard = new aws.cloudwatch.Dashboard(
       `${name}-dashboard`,
       {
         dashboardName: `estat-mcp-${pulumi.getStack()}`,
@@ -79,7 +85,8 @@ export class Monitoring extends pulumi.ComponentResource {
       },
       self,
     );
-    this.dashboardUrl = pulumi.interpolate`https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${this.dashboard.dashboardName}`;
+    this.dashboard = dashboard;
+    this.dashboardUrl = pulumi.interpolate`https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${dashboard.dashboardName}`;
     this.registerOutputs({ dashboardUrl: this.dashboardUrl, topicArn: this.topic.arn });
   }
 

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { CapacityProvider } from "./config.ts";
 import type { CpuArchitecture } from "./image.ts";
 import type { SecretRef } from "./secrets.ts";
 import { ECS_STOP_TIMEOUT_S } from "./timeouts.ts";
@@ -35,6 +36,12 @@ export interface FargateServiceArgs {
   taskStatements: pulumi.Input<object[]>;
   logRetentionDays: number;
   containerInsights: boolean;
+  /**
+   * FARGATE: the `FARGATE` launch type (on-demand). FARGATE_SPOT: the cluster gets the FARGATE and
+   * FARGATE_SPOT capacity providers and the service runs every task on FARGATE_SPOT (no launch type:
+   * ECS refuses a service with both).
+   */
+  capacityProvider: CapacityProvider;
   minTasks: number;
   maxTasks: number;
   cpuTargetPercent: number;
@@ -44,6 +51,8 @@ export interface FargateServiceArgs {
 /** The server on ECS Fargate: cluster, roles, task definition, service, autoscaling, log group. */
 export class FargateService extends pulumi.ComponentResource {
   readonly cluster: aws.ecs.Cluster;
+  /** Only with FARGATE_SPOT: the providers a capacity provider strategy may name. */
+  readonly capacityProviders?: aws.ecs.ClusterCapacityProviders;
   readonly service: aws.ecs.Service;
   readonly taskDefinition: aws.ecs.TaskDefinition;
   readonly executionRole: aws.iam.Role;
@@ -63,6 +72,17 @@ export class FargateService extends pulumi.ComponentResource {
       { settings: [{ name: "containerInsights", value: args.containerInsights ? "enabled" : "disabled" }] },
       { parent: this },
     );
+    if (args.capacityProvider === "FARGATE_SPOT") {
+      this.capacityProviders = new aws.ecs.ClusterCapacityProviders(
+        `${name}-capacity`,
+        {
+          clusterName: this.cluster.name,
+          capacityProviders: ["FARGATE", "FARGATE_SPOT"],
+          defaultCapacityProviderStrategies: [SPOT_STRATEGY],
+        },
+        { parent: this },
+      );
+    }
     this.executionRole = this.createExecutionRole(name, args);
     this.taskRole = this.createTaskRole(name, args);
     this.securityGroup = this.createSecurityGroup(name, args);
@@ -230,13 +250,21 @@ export class FargateService extends pulumi.ComponentResource {
   }
 
   private createService(name: string, args: FargateServiceArgs): aws.ecs.Service {
+    const capacity = this.capacityProviders
+      ? {
+          capacityProviderStrategies: [SPOT_STRATEGY],
+          // The provider changes a strategy only together with a new deployment.
+          forceNewDeployment: true,
+        }
+      : { launchType: "FARGATE" };
     return new aws.ecs.Service(
       `${name}-service`,
       {
         cluster: this.cluster.arn,
         taskDefinition: this.taskDefinition.arn,
         desiredCount: args.minTasks,
-        launchType: "FARGATE",
+        ...capacity,
+        // LATEST is 1.4.0: what FARGATE_SPOT needs for ARM64 tasks (1.3.0 for X86_64).
         platformVersion: "LATEST",
         networkConfiguration: {
           subnets: args.subnetIds,
@@ -258,8 +286,16 @@ export class FargateService extends pulumi.ComponentResource {
         propagateTags: "SERVICE",
         waitForSteadyState: true,
       },
-      // Autoscaling owns the desired count once the service exists.
-      { parent: this, dependsOn: args.loadBalancer.listeners, ignoreChanges: ["desiredCount"] },
+      // Autoscaling owns the desired count once the service exists. A strategy may only name providers
+      // already associated with the cluster: wait for the association.
+      {
+        parent: this,
+        dependsOn: [
+          ...args.loadBalancer.listeners,
+          ...(this.capacityProviders ? [this.capacityProviders] : []),
+        ],
+        ignoreChanges: ["desiredCount"],
+      },
     );
   }
 
@@ -308,6 +344,9 @@ export class FargateService extends pulumi.ComponentResource {
     });
   }
 }
+
+/** Every task on Fargate Spot. `base` is 0: a base on FARGATE would be an on-demand task, paid in full. */
+export const SPOT_STRATEGY = { capacityProvider: "FARGATE_SPOT", weight: 1, base: 0 };
 
 const ecsTasksAssumeRolePolicy = JSON.stringify({
   Version: "2012-10-17",

@@ -21,6 +21,42 @@ describe("stack configuration (stacks/config.ts)", () => {
     assert.deepEqual([s.waf, s.containerInsights, s.retainData], [true, true, false]);
   });
 
+  it("defaults to on-demand Fargate with a dashboard; dev sets Spot and no dashboard, prod keeps the defaults", () => {
+    const d = parseSettings({});
+    assert.deepEqual([d.capacityProvider, d.dashboard], ["FARGATE", true]);
+    const settings = (stack: string) =>
+      parseSettings(
+        Object.fromEntries(
+          Object.entries(stackFile(stack))
+            .filter(([k]) => k.startsWith("estat-mcp:"))
+            .map(([k, v]) => [k.slice("estat-mcp:".length), v]),
+        ),
+      );
+    const dev = settings("dev");
+    assert.deepEqual([dev.capacityProvider, dev.dashboard], ["FARGATE_SPOT", false]);
+    const prod = settings("prod");
+    assert.deepEqual([prod.capacityProvider, prod.dashboard], ["FARGATE", true]);
+    assert.equal("estat-mcp:capacityProvider" in stackFile("prod"), false);
+    assert.equal("estat-mcp:dashboard" in stackFile("prod"), false);
+  });
+
+  it("rejects an unknown capacity provider, listing both with what Spot means", () => {
+    assert.equal(
+      messageOf({ capacityProvider: "SPOT" }),
+      "Invalid stack configuration:\n  - estat-mcp:capacityProvider: unknown capacity provider \"SPOT\". " +
+        "Valid: FARGATE (on-demand), FARGATE_SPOT (discounted, tasks may be interrupted with 2 minutes' notice)",
+    );
+    assert.equal(parseSettings({ capacityProvider: "FARGATE_SPOT" }).capacityProvider, "FARGATE_SPOT");
+  });
+
+  it("rejects a dashboard switch that is not true or false", () => {
+    assert.equal(
+      messageOf({ dashboard: "off" }),
+      "Invalid stack configuration:\n  - estat-mcp:dashboard: must be true or false",
+    );
+    assert.equal(parseSettings({ dashboard: "false" }).dashboard, false);
+  });
+
   it("rejects a memory size the CPU does not support, listing the valid sizes and all pairs", () => {
     assert.equal(
       messageOf({ cpu: "256", memory: "4096" }),

@@ -158,6 +158,25 @@ describe("known deployment failures", () => {
         );
       });
 
+      it("a service has a launch type or a capacity provider strategy, never both (else InvalidParameterException), and a strategy names only providers the cluster has, associated before the service starts", () => {
+        const s = one(run, "aws:ecs/service:Service");
+        const strategy: any[] | undefined = s.inputs.capacityProviderStrategies;
+        assert.equal((s.inputs.launchType === undefined) !== (strategy === undefined), true);
+        const association = ofType(run, "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders");
+        if (!strategy) {
+          assert.equal(s.inputs.launchType, "FARGATE");
+          assert.equal(association.length, 0);
+          return;
+        }
+        assert.equal(association.length, 1);
+        const [cp] = association;
+        assert.equal(cp.inputs.clusterName, one(run, "aws:ecs/cluster:Cluster").state.name);
+        for (const item of strategy) assert.ok(cp.inputs.capacityProviders.includes(item.capacityProvider));
+        assert.ok(s.started > cp.finished, "the service must wait for the association (dependsOn)");
+        // Changing the strategy of a running service needs a new deployment.
+        assert.equal(s.inputs.forceNewDeployment, true);
+      });
+
       it("tasks have a route to ECR: a public IP in public subnets, or private subnets behind NAT", () => {
         const net = one(run, "aws:ecs/service:Service").inputs.networkConfiguration;
         const vpc = one(run, "awsx:ec2:Vpc").inputs;

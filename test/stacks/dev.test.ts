@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { clientConfigs } from "../../stacks/client-configs.ts";
-import { APP_ID, countByType, json, ofType, one, type Run, runStack } from "./harness.ts";
+import { APP_ID, countByType, json, ofType, one, type Run, runStack, stackFile } from "./harness.ts";
 
 const ARN = "arn:aws:ssm:ap-northeast-1:123456789012:parameter/estat-mcp/dev";
 const LB_SG = "sg-estat-mcp-lb-sg";
@@ -21,7 +21,6 @@ describe("aws-fargate target, dev stack (Pulumi.dev.yaml)", () => {
       "aws:appautoscaling/target:Target": 1,
       "aws:cloudfront/distribution:Distribution": 1,
       "aws:cloudfront/vpcOrigin:VpcOrigin": 1,
-      "aws:cloudwatch/dashboard:Dashboard": 1,
       "aws:cloudwatch/logGroup:LogGroup": 1,
       "aws:cloudwatch/logMetricFilter:LogMetricFilter": 2,
       "aws:cloudwatch/metricAlarm:MetricAlarm": 8,
@@ -29,6 +28,7 @@ describe("aws-fargate target, dev stack (Pulumi.dev.yaml)", () => {
       "aws:ecr/lifecyclePolicy:LifecyclePolicy": 1,
       "aws:ecr/repository:Repository": 1,
       "aws:ecs/cluster:Cluster": 1,
+      "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": 1,
       "aws:ecs/service:Service": 1,
       "aws:ecs/taskDefinition:TaskDefinition": 1,
       "aws:iam/role:Role": 2,
@@ -217,7 +217,6 @@ describe("aws-fargate target, dev stack (Pulumi.dev.yaml)", () => {
     it("runs one task in the public subnets with a public IP, circuit breaker with rollback", () => {
       const s = one(run, "aws:ecs/service:Service");
       assert.equal(s.inputs.desiredCount, 1);
-      assert.equal(s.inputs.launchType, "FARGATE");
       assert.deepEqual(s.inputs.networkConfiguration, {
         subnets: ["subnet-public-a", "subnet-public-c"],
         securityGroups: [TASK_SG],
@@ -233,6 +232,29 @@ describe("aws-fargate target, dev stack (Pulumi.dev.yaml)", () => {
       assert.deepEqual(s.inputs.deploymentCircuitBreaker, { enable: true, rollback: true });
       assert.equal(s.inputs.healthCheckGracePeriodSeconds, 60);
       assert.equal(s.inputs.waitForSteadyState, true);
+    });
+
+    it("runs every task on Fargate Spot: a strategy and no launch type, platform LATEST (1.4.0, needed for ARM64 Spot)", () => {
+      const s = one(run, "aws:ecs/service:Service").inputs;
+      assert.equal(s.launchType, undefined);
+      assert.deepEqual(s.capacityProviderStrategies, [{ capacityProvider: "FARGATE_SPOT", weight: 1, base: 0 }]);
+      assert.equal(s.forceNewDeployment, true);
+      assert.equal(s.platformVersion, "LATEST");
+    });
+
+    it("associates FARGATE and FARGATE_SPOT with the cluster, Spot by default, before the service starts", () => {
+      const cp = one(run, "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders");
+      assert.deepEqual(cp.inputs, {
+        clusterName: "estat-mcp-svc-cluster",
+        capacityProviders: ["FARGATE", "FARGATE_SPOT"],
+        defaultCapacityProviderStrategies: [{ capacityProvider: "FARGATE_SPOT", weight: 1, base: 0 }],
+      });
+      assert.equal(one(run, "aws:ecs/service:Service").inputs.cluster, one(run, "aws:ecs/cluster:Cluster").state.arn);
+      // ECS refuses a strategy naming a provider the cluster does not have yet.
+      assert.ok(
+        one(run, "aws:ecs/service:Service").started > cp.finished,
+        "the service must dependOn the capacity provider association",
+      );
     });
 
     it("defines a 0.25 vCPU / 512 MiB arm64 task", () => {
@@ -555,31 +577,19 @@ describe("aws-fargate target, dev stack (Pulumi.dev.yaml)", () => {
       ]);
     });
 
-    it("draws a dashboard of requests, latency, targets, CPU/memory and errors", () => {
-      const body = json(one(run, "aws:cloudwatch/dashboard:Dashboard").inputs.dashboardBody);
-      assert.deepEqual(
-        body.widgets.map((w: any) => w.properties.title),
-        [
-          "Requests and 5xx",
-          "Target response time",
-          "Targets",
-          "CPU and memory (%)",
-          "Tool and e-Stat errors",
-        ],
-      );
+    it("has no dashboard (dashboard: false), yet every alarm above still notifies the topic", () => {
+      assert.equal(ofType(run, "aws:cloudwatch/dashboard:Dashboard").length, 0);
+      assert.equal(ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm").length, 8);
     });
   });
 
   describe("outputs", () => {
-    it("exports the endpoint, health URL, bucket, dashboard, image and log group", () => {
+    it("exports the endpoint, health URL, bucket, image and log group; no dashboard URL without a dashboard", () => {
       const o = run.outputs;
       assert.equal(o.endpoint, `https://${HOST}/mcp`);
       assert.equal(o.healthUrl, `https://${HOST}/healthz`);
       assert.equal(o.dataLakeBucket, "estat-mcp-lake-bucket");
-      assert.equal(
-        o.dashboardUrl,
-        "https://ap-northeast-1.console.aws.amazon.com/cloudwatch/home?region=ap-northeast-1#dashboards/dashboard/estat-mcp-dev",
-      );
+      assert.equal("dashboardUrl" in o, false);
       assert.equal(o.imageUri, one(run, "awsx:ecr:Image").state.imageUri);
       assert.equal(o.logGroupName, "/estat-mcp/dev/server");
     });
@@ -606,5 +616,47 @@ describe("aws-fargate target, dev stack (Pulumi.dev.yaml)", () => {
       assert.equal(run.outputs.apiKey, GENERATED_KEY);
       assert.deepEqual(run.outputs.__secret, ["apiKey", "clientConfigs"]);
     });
+  });
+});
+
+describe("dev switched back to on-demand Fargate with a dashboard (capacityProvider: FARGATE, dashboard: true)", () => {
+  let run: Run;
+  before(async () => {
+    run = await runStack("dev", {
+      ...stackFile("dev"),
+      "estat-mcp:capacityProvider": "FARGATE",
+      "estat-mcp:dashboard": "true",
+    });
+    assert.deepEqual(run.errors, []);
+  });
+
+  it("uses the FARGATE launch type, no strategy and no capacity provider association", () => {
+    const s = one(run, "aws:ecs/service:Service").inputs;
+    assert.equal(s.launchType, "FARGATE");
+    assert.equal(s.capacityProviderStrategies, undefined);
+    assert.equal(s.forceNewDeployment, undefined);
+    assert.equal(s.platformVersion, "LATEST");
+    assert.equal(ofType(run, "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders").length, 0);
+  });
+
+  it("draws a dashboard of requests, latency, targets, CPU/memory and errors", () => {
+    const body = json(one(run, "aws:cloudwatch/dashboard:Dashboard").inputs.dashboardBody);
+    assert.deepEqual(
+      body.widgets.map((w: any) => w.properties.title),
+      [
+        "Requests and 5xx",
+        "Target response time",
+        "Targets",
+        "CPU and memory (%)",
+        "Tool and e-Stat errors",
+      ],
+    );
+  });
+
+  it("exports the dashboard's URL", () => {
+    assert.equal(
+      run.outputs.dashboardUrl,
+      "https://ap-northeast-1.console.aws.amazon.com/cloudwatch/home?region=ap-northeast-1#dashboards/dashboard/estat-mcp-dev",
+    );
   });
 });

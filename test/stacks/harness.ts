@@ -13,6 +13,9 @@ export interface Recorded {
   custom: boolean;
   inputs: Record<string, any>;
   state: Record<string, any>;
+  /** Registration clock (see record.ts): a resource that dependsOn another starts after it finished. */
+  started: number;
+  finished: number;
 }
 
 export interface Run {

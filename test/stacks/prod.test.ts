@@ -138,6 +138,20 @@ describe("aws-fargate target, prod stack (Pulumi.prod.yaml)", () => {
     assert.equal(one(run, "aws:cloudfront/distribution:Distribution").inputs.webAclId, acl.state.arn);
   });
 
+  it("stays on-demand (FARGATE launch type, no Spot strategy) and keeps its dashboard", () => {
+    const s = one(run, "aws:ecs/service:Service").inputs;
+    assert.deepEqual(
+      [s.launchType, s.capacityProviderStrategies, s.forceNewDeployment, s.platformVersion],
+      ["FARGATE", undefined, undefined, "LATEST"],
+    );
+    assert.equal(ofType(run, "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders").length, 0);
+    assert.equal(one(run, "aws:cloudwatch/dashboard:Dashboard").inputs.dashboardName, "estat-mcp-prod");
+    assert.equal(
+      run.outputs.dashboardUrl,
+      "https://ap-northeast-1.console.aws.amazon.com/cloudwatch/home?region=ap-northeast-1#dashboards/dashboard/estat-mcp-prod",
+    );
+  });
+
   it("runs 2 to 6 tasks of 0.5 vCPU / 1 GiB with Container Insights and 90-day logs", () => {
     const td = one(run, "aws:ecs/taskDefinition:TaskDefinition").inputs;
     assert.deepEqual([td.cpu, td.memory], ["512", "1024"]);

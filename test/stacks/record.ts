@@ -14,7 +14,16 @@ interface Recorded {
   custom: boolean;
   inputs: Record<string, any>;
   state: Record<string, any>;
+  /** When the engine asked for the resource, and when the mock answered (one clock for all). */
+  started: number;
+  finished: number;
 }
+let tick = 0;
+/**
+ * Resources the mock answers late, so that a resource that must wait for them (dependsOn) and does not
+ * is caught registering before they finish. Keep it well under settle()'s 200 ms quiet window.
+ */
+const SLOW_TYPES = ["aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"];
 const resources: Recorded[] = [];
 const errors: string[] = [];
 
@@ -89,11 +98,22 @@ function computed(type: string, name: string, inputs: Record<string, any>): Reco
 
 pulumi.runtime.setMocks(
   {
-    newResource(args) {
+    async newResource(args) {
+      const started = ++tick;
+      if (SLOW_TYPES.includes(args.type)) await new Promise((r) => setTimeout(r, 100));
       const inputs = unwrap(args.inputs);
       const state = { ...inputs, ...computed(args.type, args.name, inputs) };
       const id = args.type === "aws:ec2/securityGroup:SecurityGroup" ? `sg-${args.name}` : `${args.name}-id`;
-      resources.push({ id, type: args.type, name: args.name, custom: args.custom ?? false, inputs, state });
+      resources.push({
+        id,
+        type: args.type,
+        name: args.name,
+        custom: args.custom ?? false,
+        inputs,
+        state,
+        started,
+        finished: ++tick,
+      });
       return { id, state };
     },
     call(args) {
