@@ -89,7 +89,8 @@ describe("columnar pages", () => {
         const t = arrow.tableFromIPC(pw.readParquet(parquet).intoIPCStream());
         assert.equal(t.numRows, 12_000);
         for (const i of [0, 13, 32, 4_999, 5_000, 11_999]) assert.deepEqual(t.get(i)?.toJSON(), truth[i]);
-        for (const name of ["data.csv", "data.json"].filter((n) => formats.includes(n.slice(5) as "csv"))) {
+        const written = new Set<string>(formats);
+        for (const name of ["data.csv", "data.json"].filter((n) => written.has(n.slice(5)))) {
           assert.deepEqual(await file(fromColumns, b, name), await file(fromRows, a, name), name);
         }
       } finally {
