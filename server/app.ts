@@ -17,6 +17,7 @@ import { isPublicError, statusFor, ToolTimeoutError } from "./errors.ts";
 import type { EstatClient } from "./estat/client.ts";
 import type { Logger } from "./logger.ts";
 import { createMcp } from "./mcp.ts";
+import { createRateLimit } from "./rate-limit.ts";
 import { type Lake, LakeError, verifyDownload } from "./lake/index.ts";
 import type { ToolDef } from "./tools/registry.ts";
 
@@ -69,7 +70,8 @@ const rpcError = (code: number, message: string, id: unknown = null) => ({
 
 export function createApp(deps: AppDeps): AppHandle {
   const { config, logger, tools } = deps;
-  const app = new Koa({ proxy: true });
+  // Only the proxies we run in front append to X-Forwarded-For; anything further left is the client's word.
+  const app = new Koa({ proxy: config.trustedProxyHops > 0, maxIpsCount: Math.max(1, config.trustedProxyHops) });
   const router = new Router();
   const checkKey = createKeyChecker(config.auth.keys);
   let draining = false;
@@ -243,7 +245,15 @@ export function createApp(deps: AppDeps): AppHandle {
 
   // API keys: required everywhere but health checks.
   app.use(async (ctx, next) => {
-    if (OPEN_PATHS.has(ctx.path) || config.auth.mode === "none" || ctx.method === "OPTIONS") return next();
+    // /.well-known/* stays a plain 404 for everyone: a 401 there would send clients into an OAuth flow.
+    if (
+      OPEN_PATHS.has(ctx.path) ||
+      ctx.path.startsWith("/.well-known/") ||
+      config.auth.mode === "none" ||
+      ctx.method === "OPTIONS"
+    ) {
+      return next();
+    }
     const presented = presentedKey(ctx.headers);
     const id = checkKey(presented);
     if (!id) {
@@ -263,6 +273,9 @@ export function createApp(deps: AppDeps): AppHandle {
     if (store) store.keyId = id;
     return next();
   });
+
+  // Per key (per client IP without auth), per instance; the fleet-wide limit is the WAF's.
+  app.use(createRateLimit({ perMinute: config.rateLimitPerMinute, skip: (ctx) => OPEN_PATHS.has(ctx.path) }));
 
   router.get("/healthz", (ctx) => {
     ctx.body = { status: "ok" };

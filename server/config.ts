@@ -40,6 +40,7 @@ const Env = z.object({
   MCP_API_KEY: z.string().trim().optional(),
   MCP_AUTH: z.enum(["keys", "none"]).optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(100),
+  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(5).default(1),
   MAX_BODY_BYTES: positiveInt(1024 * 1024),
   TOOL_TIMEOUT_MS: positiveInt(120_000),
   STREAM_AFTER_MS: positiveInt(3000),
@@ -124,6 +125,8 @@ export function parseEnv(env: Record<string, string | undefined> = process.env) 
     allowedOrigins: e.ALLOWED_ORIGINS.length > 0 ? hostnames(e.ALLOWED_ORIGINS) : loopback ? localNames : [],
     auth: { mode: authMode, keys: apiKeys },
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    /** Proxies in front that append to X-Forwarded-For (ALB: 1; CloudFront + ALB: 2; none: 0). */
+    trustedProxyHops: e.TRUSTED_PROXY_HOPS,
     maxBodyBytes: e.MAX_BODY_BYTES,
     toolTimeoutMs: e.TOOL_TIMEOUT_MS,
     streamAfterMs: e.STREAM_AFTER_MS,

@@ -31,7 +31,7 @@ export function statusFor(err: unknown): number {
     }
   }
   if (err instanceof Error && err.name === "ToolTimeoutError") return 504;
-  if (err instanceof Error && err.name === "LakeError") return 503;
+  if (err instanceof Error && err.name === "LakeError") return (err as { status?: number }).status ?? 503;
   return 500;
 }
 

@@ -59,6 +59,10 @@ async function main() {
     handle.setDraining();
     server.close();
     server.closeIdleConnections();
+    // A keep-alive socket that goes idle after its last answer would otherwise hold the process until
+    // the grace period ends.
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    sweep.unref();
     const forced = setTimeout(() => {
       logger.warn({ event: "shutdown_forced" }, "grace period over; closing remaining connections");
       server.closeAllConnections();
@@ -66,6 +70,7 @@ async function main() {
     forced.unref();
     await once(server, "close");
     clearTimeout(forced);
+    clearInterval(sweep);
     await handle.close();
     logger.info({ event: "stopped" }, "stopped");
     logger.flush();

@@ -59,6 +59,7 @@ export function recordedTables(): Map<string, FakeTable> {
   for (const file of [
     "estat/getStatsData_0000020202_metaGetFlgY_limit10_paginated_NEXT_KEY.json",
     "estat/getStatsData_0003425893_NARROWING_COND_single_object_NOTE_and_CLASS_unicode_escaped.json",
+    "estat/getStatsData_v2.1_0003215840_metaGetFlgY_nkmk.json",
   ]) {
     const sd = load(file).GET_STATS_DATA.STATISTICAL_DATA;
     tables.set(sd.TABLE_INF["@id"], {
@@ -196,6 +197,9 @@ export class FakeEstat {
   #statsList(params: URLSearchParams) {
     if (params.get("statsNameList") === "Y")
       return load("estat/getStatsList_statsNameListY_searchWord_kokusei.json");
+    if (params.get("statsCode") === "00200524") {
+      return load("estat/getStatsList_v2.1_statsCode00200524_surveyYears2017_nkmk.json");
+    }
     if (params.get("statsCode") === "00200502")
       return load("estat/getStatsList_single_TABLE_INF_object_trimmed.json");
     if (params.get("searchWord") === "該当なし") {

@@ -85,6 +85,20 @@ describe("EstatClient", () => {
     assert.deepEqual(page.notes, { [note["@char"]]: note.$ });
   });
 
+  it("reads API v2.1 answers (no COLLECT_AREA, other dimensions) the same way", async () => {
+    const svc = new EstatService(client(fake));
+    const list = await svc.search({ statsCode: "00200524", surveyYears: "2017", limit: 100 });
+    assert.equal(list.total, 21);
+    assert.equal(list.tables[0].id, "0003215840");
+    assert.equal(list.tables[0].collectArea, "");
+    assert.equal(list.tables[0].surveyDate, "201710");
+    const meta = await svc.meta("0003215840");
+    const page = await svc.data(meta, svc.resolveFilters(meta, { cat03: "01000" }), { limit: 100 });
+    assert.ok(page.rows.length > 0);
+    assert.ok(page.rows.every((r) => r.cat03 === "01000" && typeof r.value === "number"));
+    assert.equal(page.rows[0].unit, "千人");
+  });
+
   it("turns symbols into null values and keeps the raw text", async () => {
     const svc = new EstatService(client(fake));
     const t = fake.tables.get("0003445078");

@@ -111,14 +111,6 @@ const GOOD: Record<string, unknown[]> = {
   formats: [["parquet"], ["csv", "json"], []],
   expiresInSeconds: [60, 3600, 604_800],
 };
-const LAKE_TOOLS = new Set(["save_dataset", "list_datasets", "query_dataset", "get_download_url"]);
-/**
- * KNOWN BUG found by this test: statusFor (server/errors.ts) answers every LakeError with 503 and ignores
- * its own status, so /execute says 503 for "No dataset … in the lake" (a 404) or a bad query (a 400).
- * Remove this exception once statusFor returns LakeError.status.
- */
-const knownLakeBug = (tool: string, status: number, error = "") =>
-  LAKE_TOOLS.has(tool) && status === 503 && !/unreachable/.test(error);
 const printable = (max: number) => fc.string({ unit: "grapheme-ascii", maxLength: max });
 
 describe("fuzzing /mcp and /execute (fast-check)", function () {
@@ -260,9 +252,7 @@ describe("fuzzing /mcp and /execute (fast-check)", function () {
           "content-type": "application/json",
         });
         const out = JSON.parse(e.text) as { success: boolean; error?: string };
-        if (!knownLakeBug(name, e.status, out.error)) {
-          assert.ok(e.status < 500, `/execute ${where}: ${e.status} ${e.text.slice(0, 300)}`);
-        }
+        assert.ok(e.status < 500, `/execute ${where}: ${e.status} ${e.text.slice(0, 300)}`);
         assert.equal(out.success, e.status === 200, where);
         if (!out.success) assert.equal(typeof out.error, "string", where);
       }),
