@@ -91,6 +91,8 @@ export function deployAwsFargate(c: StackConfig): TargetOutputs {
       ALLOWED_HOSTS: host,
       LOG_LEVEL: c.logLevel,
       RATE_LIMIT_PER_MINUTE: String(c.rateLimitPerMinute),
+      // Proxies that append to X-Forwarded-For: the ALB, and CloudFront in front of it without a domain.
+      TRUSTED_PROXY_HOPS: c.domainName ? "1" : "2",
       ESTAT_TIMEOUT_MS: String(ESTAT_TIMEOUT_MS),
       SHUTDOWN_GRACE_MS: String(SHUTDOWN_GRACE_MS),
       HTTP_KEEP_ALIVE_TIMEOUT_MS: String(SERVER_KEEP_ALIVE_TIMEOUT_MS),

@@ -303,6 +303,7 @@ describe("aws-fargate target, dev stack (Pulumi.dev.yaml)", () => {
         { name: "PORT", value: "8080" },
         { name: "RATE_LIMIT_PER_MINUTE", value: "120" },
         { name: "SHUTDOWN_GRACE_MS", value: "25000" },
+        { name: "TRUSTED_PROXY_HOPS", value: "2" },
       ]);
     });
 

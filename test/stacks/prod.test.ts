@@ -303,5 +303,10 @@ describe("aws-fargate target with a custom domain (prod + domainName/hostedZoneI
       c.environment.find((e: any) => e.name === "ALLOWED_HOSTS"),
       { name: "ALLOWED_HOSTS", value: "mcp.example.jp" },
     );
+    // Only the ALB is in front: one hop of X-Forwarded-For is trusted.
+    assert.deepEqual(
+      c.environment.find((e: any) => e.name === "TRUSTED_PROXY_HOPS"),
+      { name: "TRUSTED_PROXY_HOPS", value: "1" },
+    );
   });
 });
