@@ -140,6 +140,8 @@ export async function saveDataset(
   const written: string[] = [];
   const staging = await store.stagingDir();
   const sinks = new Map<DataFormat, Sink>();
+  /** The previous page's raw write, finished before the next page's is started and before any cleanup. */
+  let rawPending: Promise<void> | undefined;
 
   try {
     const kv = {
@@ -174,21 +176,27 @@ export async function saveDataset(
         page++;
         const rawKey = `${raw}/page-${page}.json.gz`;
         written.push(rawKey);
-        // zlib runs on the thread pool: compress and store the raw page while the rows are encoded here.
+        // zlib runs on the thread pool: compress and store the raw page while the rows are encoded here and
+        // the next page is fetched; at most one page's raw write is in flight.
         const rawStored = gzipAsync(item.body).then((gz) => store.putBytes(rawKey, gz, "application/gzip"));
+        rawStored.catch(() => {}); // awaited below, or by the cleanup after a failure
         const pageRows = "columns" in item ? item.columns.rows : item.rows.length;
         try {
           for (const sink of sinks.values()) {
             if ("columns" in item) await sink.appendColumns(item.columns);
             else await sink.append(item.rows);
           }
-        } finally {
-          await rawStored;
+        } catch (err) {
+          await rawStored.catch(() => {});
+          throw err;
         }
         item = undefined;
+        await rawPending;
+        rawPending = rawStored;
         rows += pageRows;
         await opts.onPage?.({ page, rows, totalRows: src.totalNumber, pageRows });
       }
+      await rawPending;
     } finally {
       // Leaving early (abort, a failed write): let the upstream iterator run its cleanup (e.g. end its fetch).
       if (!exhausted) void pages.return?.()?.catch(() => {});
@@ -252,6 +260,7 @@ export async function saveDataset(
     return manifest;
   } catch (err) {
     for (const sink of sinks.values()) await sink.abort();
+    await rawPending?.catch(() => {});
     await store.delete(written).catch(() => {});
     if (opts.signal?.aborted) {
       throw new LakeError(`Saving ${datasetId} was cancelled; nothing was saved.`, 499, { cause: err });
