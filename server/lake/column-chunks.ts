@@ -113,10 +113,22 @@ function writeDataPage(
   return header + defLen + values.byteLength;
 }
 
-/** UTF-8 byte order = code point order (what Parquet's min/max of strings use). */
-function compareUtf8(a: string, b: string): number {
+/**
+ * UTF-8 byte order = code point order (what Parquet's min/max of strings use), without encoding: UTF-16 code
+ * unit order except that a surrogate (a code point above U+FFFF) sorts after every other BMP character.
+ */
+export function compareUtf8(a: string, b: string): number {
   if (a === b) return 0;
-  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    return xs === ys ? x - y : xs ? 1 : -1;
+  }
+  return a.length - b.length;
 }
 
 function meta(

@@ -99,3 +99,45 @@ describe("columnar pages", () => {
     });
   }
 });
+
+describe("column chunks", () => {
+  it("orders strings for min/max statistics as UTF-8 bytes (code points), surrogate pairs included", async () => {
+    const fc = (await import("fast-check")).default;
+    const { compareUtf8 } = await import("../../../server/lake/column-chunks.ts");
+    const sign = (x: number) => Math.sign(x);
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme" }), fc.string({ unit: "grapheme" }), (a, b) => {
+        assert.equal(sign(compareUtf8(a, b)), sign(Buffer.compare(Buffer.from(a), Buffer.from(b))));
+      }),
+      { numRuns: 2_000 },
+    );
+    assert.ok(compareUtf8("\uffff", "😀") < 0);
+    assert.ok(compareUtf8("a😀", "a\ue000") > 0);
+  });
+
+  it("writes min/max statistics for codes and values, none for labels and raw text", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "lake-stats-"));
+    try {
+      const lake = openLake(`file://${dir}`);
+      const m = await lake.saveDataset(columnarSource(), { formats: ["parquet"] });
+      const meta = parquetMetadata(arrayBufferOf(await readAll((await lake.openDownload(m.datasetId, "data.parquet")).stream)));
+      const stats = (name: string) =>
+        meta.row_groups[0].columns.find((c) => c.meta_data?.path_in_schema[0] === name)?.meta_data?.statistics;
+      const first = truth.slice(0, Number(meta.row_groups[0].num_rows));
+      const codes = (k: string) => first.map((r) => r[k] as string).sort();
+      for (const k of ["area", "cat01", "time"]) {
+        assert.equal(stats(k)?.min_value, codes(k)[0], k);
+        assert.equal(stats(k)?.max_value, codes(k).at(-1), k);
+      }
+      const values = first.map((r) => r.value).filter((v): v is number => v !== null);
+      // (a zero minimum is written as -0, as Parquet asks; + 0 compares it as 0)
+      assert.equal(Number(stats("value")?.min_value) + 0, Math.min(...values));
+      assert.equal(stats("value")?.max_value, Math.max(...values));
+      assert.equal(stats("value")?.null_count, BigInt(first.length - values.length));
+      assert.equal(stats("areaName"), undefined);
+      assert.equal(stats("raw"), undefined);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
