@@ -6,6 +6,7 @@ import type { EstatClient } from "./client.ts";
 import { EstatError } from "./errors.ts";
 import {
   type ClassInfo,
+  columns,
   type Dimension,
   dimensionParam,
   dimensions,
@@ -48,6 +49,14 @@ export interface ResolvedFilters {
   params: Record<string, string>;
   /** The same, normalised for keys and storage: dimension key → sorted codes. */
   normalized: Record<string, string[]>;
+}
+
+export interface ColumnPage {
+  total: number;
+  nextPosition?: number;
+  columns: ReturnType<typeof columns>;
+  notes: Record<string, string>;
+  bytes: Uint8Array;
 }
 
 export interface DataPage {
@@ -162,6 +171,67 @@ export class EstatService {
     resolved: ResolvedFilters,
     opts: { limit: number; startPosition?: number; signal?: AbortSignal; cache?: boolean; lang?: Lang },
   ): Promise<DataPage & { source: "estat" }> {
+    const { body, answer } = await this.#statsData(meta, resolved, opts);
+    return {
+      total: Number(body.RESULT_INF?.TOTAL_NUMBER ?? 0),
+      nextPosition: body.RESULT_INF?.NEXT_KEY,
+      rows: rows(body, meta.dimensions),
+      notes: notes(body),
+      bytes: answer.bytes,
+      stale: answer.stale,
+      source: "estat",
+    };
+  }
+
+  /** One page for the data lake: column arrays (no object per row), at e-Stat's largest page size. */
+  async columnPage(
+    meta: TableMeta,
+    resolved: ResolvedFilters,
+    opts: { startPosition?: number; signal?: AbortSignal; pageSize?: number } = {},
+  ): Promise<ColumnPage> {
+    const { body, answer } = await this.#statsData(meta, resolved, {
+      limit: opts.pageSize ?? MAX_PAGE,
+      startPosition: opts.startPosition,
+      signal: opts.signal,
+      cache: false,
+    });
+    return {
+      total: Number(body.RESULT_INF?.TOTAL_NUMBER ?? 0),
+      nextPosition: body.RESULT_INF?.NEXT_KEY,
+      columns: columns(body, meta.dimensions),
+      notes: notes(body),
+      bytes: answer.bytes,
+    };
+  }
+
+  /**
+   * Every page of a table for the lake, following NEXT_KEY. Only one page is held at a time: the one the
+   * consumer has, never that one and the next. `first` is the page already fetched to learn the total.
+   */
+  async *columnPages(
+    meta: TableMeta,
+    resolved: ResolvedFilters,
+    opts: { signal?: AbortSignal; first?: ColumnPage; pageSize?: number } = {},
+  ): AsyncGenerator<ColumnPage> {
+    let page: ColumnPage | undefined =
+      opts.first ?? (await this.columnPage(meta, resolved, { signal: opts.signal, pageSize: opts.pageSize }));
+    while (page) {
+      const next: number | undefined = page.nextPosition;
+      yield page;
+      // Let go of the page the consumer is done with before fetching the next one.
+      // eslint-disable-next-line no-useless-assignment
+      page = undefined;
+      if (!next) break;
+      opts.signal?.throwIfAborted();
+      page = await this.columnPage(meta, resolved, { startPosition: next, signal: opts.signal, pageSize: opts.pageSize });
+    }
+  }
+
+  async #statsData(
+    meta: TableMeta,
+    resolved: ResolvedFilters,
+    opts: { limit: number; startPosition?: number; signal?: AbortSignal; cache?: boolean; lang?: Lang },
+  ) {
     const answer = await this.client.call(
       "getStatsData",
       {
@@ -177,38 +247,7 @@ export class EstatService {
       { signal: opts.signal, cache: opts.cache ?? opts.limit <= 1000 },
     );
     const body: RawStatsDataBody = answer.data.GET_STATS_DATA.STATISTICAL_DATA ?? {};
-    return {
-      total: Number(body.RESULT_INF?.TOTAL_NUMBER ?? 0),
-      nextPosition: body.RESULT_INF?.NEXT_KEY,
-      rows: rows(body, meta.dimensions),
-      notes: notes(body),
-      bytes: answer.bytes,
-      stale: answer.stale,
-      source: "estat",
-    };
-  }
-
-  /**
-   * Every page of a table, following NEXT_KEY, as e-Stat sent it and as rows. One page (≤ 100,000
-   * rows) is in memory at a time. `first` is the page already fetched to learn the total, if any.
-   */
-  async *pages(
-    meta: TableMeta,
-    resolved: ResolvedFilters,
-    opts: { signal?: AbortSignal; first?: DataPage; pageSize?: number } = {},
-  ): AsyncGenerator<DataPage> {
-    let page = opts.first ?? (await this.data(meta, resolved, { limit: opts.pageSize ?? MAX_PAGE, signal: opts.signal, cache: false }));
-    yield page;
-    while (page.nextPosition) {
-      opts.signal?.throwIfAborted();
-      page = await this.data(meta, resolved, {
-        limit: opts.pageSize ?? MAX_PAGE,
-        startPosition: page.nextPosition,
-        signal: opts.signal,
-        cache: false,
-      });
-      yield page;
-    }
+    return { body, answer };
   }
 
   async catalog(

@@ -1,10 +1,9 @@
 import { z } from "zod";
-import { MAX_PAGE } from "../estat/service.ts";
 import type { DataFormat } from "../lake/index.ts";
 import { FiltersSchema } from "./get-stats-data.ts";
 import { StatsDataId } from "./get-meta-info.ts";
 import { defineTool, type ToolDeps } from "./registry.ts";
-import { InputError } from "../estat/service.ts";
+import { type ColumnPage, InputError } from "../estat/service.ts";
 
 const FileOut = z.object({ format: z.string(), name: z.string(), uri: z.string(), bytes: z.number() });
 
@@ -50,22 +49,26 @@ export function saveDatasetTool(deps: ToolDeps) {
         if (current && formats.every((f) => stored.has(f))) return summary(current, true);
       }
       await ctx.progress?.({ progress: 0, message: `Fetching ${args.statsDataId} from e-Stat…` });
-      const first = await deps.estat.data(meta, resolved, { limit: MAX_PAGE, signal: ctx.signal, cache: false });
-      if (first.total === 0) {
+      let first: ColumnPage | undefined = await deps.estat.columnPage(meta, resolved, { signal: ctx.signal });
+      const { total, notes } = first;
+      if (total === 0) {
         throw new InputError(`No rows of ${args.statsDataId} match these filters. Check the codes with get_meta_info.`);
       }
-      const pages = deps.estat.pages(meta, resolved, { signal: ctx.signal, first });
+      const pages = deps.estat.columnPages(meta, resolved, { signal: ctx.signal, first });
+      // From here the generator alone holds the first page, and lets go of it once the lake has written it.
+      // eslint-disable-next-line no-useless-assignment
+      first = undefined;
       const manifest = await deps.lake.saveDataset(
         {
           statsDataId: args.statsDataId,
           title: meta.table.title,
           updatedDate: meta.table.updatedDate || undefined,
-          totalNumber: first.total,
+          totalNumber: total,
           filters: resolved.normalized,
           dimensions: meta.dimensions,
-          notes: first.notes,
+          notes,
           pages: (async function* () {
-            for await (const p of pages) yield { body: p.bytes, rows: p.rows };
+            for await (const p of pages) yield { body: p.bytes, columns: p.columns };
           })(),
         },
         {
