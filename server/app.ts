@@ -18,7 +18,9 @@ import type { EstatClient } from "./estat/client.ts";
 import type { Logger } from "./logger.ts";
 import { createMcp } from "./mcp.ts";
 import { createRateLimit } from "./rate-limit.ts";
-import { type Lake, LakeError, verifyDownload } from "./lake/index.ts";
+import { verifyDownload } from "./lake/download.ts";
+import { LakeError } from "./lake/errors.ts";
+import type { Lake } from "./lake/types.ts";
 import type { ToolDef } from "./tools/registry.ts";
 
 export interface AppDeps {

@@ -5,7 +5,7 @@ import { requestContext } from "./context.ts";
 import { EstatClient } from "./estat/client.ts";
 import { EstatService } from "./estat/service.ts";
 import type { Logger } from "./logger.ts";
-import { openLake } from "./lake/index.ts";
+import { lazyLake } from "./lake/lazy.ts";
 import { createTools } from "./tools/index.ts";
 
 /** Build everything the app needs from parsed configuration: the one place parts are wired together. */
@@ -36,7 +36,7 @@ export function createDeps(config: Config, logger: Logger): AppDeps {
     publicBaseUrl: config.lake.publicBaseUrl,
     signingKey: config.lake.signingKey ?? randomBytes(32).toString("base64url"),
   };
-  const lake = openLake(config.lake.uri, lakeOptions);
+  const lake = lazyLake(config.lake.uri, lakeOptions);
   const tools = createTools({
     estat: service,
     lake,

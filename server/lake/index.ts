@@ -31,7 +31,9 @@ export { DEFAULT_LIMIT, MAX_LIMIT } from "./query.ts";
 export type * from "./types.ts";
 
 /** 7 days: the longest an S3 SigV4 presigned URL may live. */
-export const MAX_DOWNLOAD_SECONDS = 7 * 24 * 3600;
+import { MAX_DOWNLOAD_SECONDS } from "./limits.ts";
+
+export { MAX_DOWNLOAD_SECONDS };
 
 class StoreLake implements Lake {
   readonly store: BlobStore;

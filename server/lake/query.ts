@@ -8,8 +8,9 @@ import { parquetScan } from "hyparquet";
 import { LakeError } from "./errors.ts";
 import type { AggregateFn, Manifest, Query, QueryResult, Row, Scalar, WhereCondition } from "./types.ts";
 
-export const DEFAULT_LIMIT = 100;
-export const MAX_LIMIT = 10_000;
+import { DEFAULT_LIMIT, MAX_LIMIT } from "./limits.ts";
+
+export { DEFAULT_LIMIT, MAX_LIMIT };
 const AGGREGATES: AggregateFn[] = ["sum", "avg", "min", "max", "count"];
 
 type Value = string | number | null;

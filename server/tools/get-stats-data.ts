@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { DataPage, ResolvedFilters, TableMeta } from "../estat/service.ts";
-import { MAX_LIMIT } from "../lake/index.ts";
+import { MAX_LIMIT } from "../lake/limits.ts";
 import { StatsDataId } from "./get-meta-info.ts";
 import { defineTool, READ_ONLY, type ToolDeps } from "./registry.ts";
 import { markdownTable, pageHint, STALE_NOTE } from "./render.ts";

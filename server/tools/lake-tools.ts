@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { MAX_DOWNLOAD_SECONDS } from "../lake/index.ts";
+import { MAX_DOWNLOAD_SECONDS } from "../lake/limits.ts";
 import { defineTool, type ToolDeps } from "./registry.ts";
 import { markdownTable } from "./render.ts";
 
