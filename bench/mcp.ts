@@ -27,12 +27,14 @@ async function freePort(): Promise<number> {
 }
 
 function serverEnv(port: number) {
+  // The rate limiter stays on (it is on the hot path), with a budget the benchmark cannot exhaust.
   return {
     ...process.env,
     HOST: "127.0.0.1",
     PORT: String(port),
     LOG_LEVEL: "silent",
     ESTAT_APP_ID: "bench-app-id",
+    RATE_LIMIT_PER_MINUTE: "1000000000",
   };
 }
 
@@ -133,6 +135,14 @@ async function main() {
     const bareList = await bareFor(await answer(mcpUrl, list));
     const bareCall = await bareFor(await answer(mcpUrl, call));
     const bareEmpty = await bareFor();
+    const floorPort = await freePort();
+    bares.push(spawnNode(["bench/sdk-floor.ts", String(floorPort)], serverEnv(floorPort)));
+    const floorUrl = `http://127.0.0.1:${floorPort}/mcp`;
+    await waitFor(floorUrl, list);
+    const naivePort = await freePort();
+    bares.push(spawnNode(["bench/sdk-floor.ts", String(naivePort), "naive"], serverEnv(naivePort)));
+    const naiveUrl = `http://127.0.0.1:${naivePort}/mcp`;
+    await waitFor(naiveUrl, list);
     // Warm up the JIT before measuring.
     await load(mcpUrl, list, 2);
     await load(mcpUrl, call, 2);
@@ -141,6 +151,12 @@ async function main() {
     const bc = await load(bareCall, call);
     const c = await load(mcpUrl, call);
     const be = await load(bareEmpty, list);
+    await load(floorUrl, call, 2);
+    const fl = await load(floorUrl, list);
+    const fc = await load(floorUrl, call);
+    await load(naiveUrl, call, 2);
+    const nl = await load(naiveUrl, list);
+    const nc = await load(naiveUrl, call);
     console.log(`autocannon -c ${CONNECTIONS} -d ${DURATION}s, 2026-07-28 requests, node ${process.version}`);
     console.log("target                                  req/s   p50 ms  p99 ms   ratio");
     const row = (name: string, r: { rps: number; p50: number; p99: number }, base?: { rps: number }) =>
@@ -152,6 +168,10 @@ async function main() {
     row("bare responder, tools/call bytes", bc);
     row("/mcp tools/call get_table_url", c, bc);
     row("bare responder, empty result", be);
+    row("SDK handler alone, tools/list", fl, bl);
+    row("SDK handler alone, tools/call", fc, bc);
+    row("naive SDK server per request, list", nl, bl);
+    row("naive SDK server per request, call", nc, bc);
     console.log(
       `against the empty-result responder: tools/list ${(l.rps / be.rps).toFixed(2)}, tools/call ${(c.rps / be.rps).toFixed(2)}`,
     );
