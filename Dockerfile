@@ -11,7 +11,8 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean -
 
 # Stage 2: the runtime image: sources, production node_modules, the unprivileged `node` user (uid 1000).
 FROM node:24-slim
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080
+# The stacks set NODE_OPTIONS=--max-old-space-size to 60 % of the task's memory; this default fits 512 MB.
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 NODE_OPTIONS=--max-old-space-size=256
 WORKDIR /app
 COPY --from=deps --chown=root:root /app/node_modules ./node_modules
 COPY --chown=root:root package.json ./

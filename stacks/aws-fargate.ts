@@ -96,6 +96,9 @@ export function deployAwsFargate(c: StackConfig): TargetOutputs {
       ESTAT_TIMEOUT_MS: String(ESTAT_TIMEOUT_MS),
       SHUTDOWN_GRACE_MS: String(SHUTDOWN_GRACE_MS),
       HTTP_KEEP_ALIVE_TIMEOUT_MS: String(SERVER_KEEP_ALIVE_TIMEOUT_MS),
+      // V8 sizes its heap from the host's memory, not the task's: under load it grows to ~500 MB and
+      // collects lazily (npm run soak), which would kill a 512 MB task. Cap the old space at 60 %.
+      NODE_OPTIONS: `--max-old-space-size=${Math.floor(Number(c.memory) * 0.6)}`,
     },
     secrets: secrets.refs,
     secretReadStatements: secrets.readStatements(),

@@ -300,6 +300,7 @@ describe("aws-fargate target, dev stack (Pulumi.dev.yaml)", () => {
         { name: "HOST", value: "0.0.0.0" },
         { name: "HTTP_KEEP_ALIVE_TIMEOUT_MS", value: "125000" },
         { name: "LOG_LEVEL", value: "debug" },
+        { name: "NODE_OPTIONS", value: "--max-old-space-size=307" },
         { name: "PORT", value: "8080" },
         { name: "RATE_LIMIT_PER_MINUTE", value: "120" },
         { name: "SHUTDOWN_GRACE_MS", value: "25000" },
