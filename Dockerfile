@@ -11,8 +11,12 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean -
 
 # Stage 2: the runtime image: sources, production node_modules, the unprivileged `node` user (uid 1000).
 FROM node:24-slim
-# The stacks set NODE_OPTIONS=--max-old-space-size to 60 % of the task's memory; this default fits 512 MB.
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 NODE_OPTIONS=--max-old-space-size=256
+# Memory: the stacks set --max-old-space-size to 60 % of the task's memory (this default fits 512 MB); a
+# small young generation and mmap for large allocations keep a table's save at the memory of one page
+# (docs/lake.md, "tuned"). One ENV per line: scripts/image-check.sh reads them.
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080
+ENV MALLOC_MMAP_THRESHOLD_=131072
+ENV NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=4"
 WORKDIR /app
 COPY --from=deps --chown=root:root /app/node_modules ./node_modules
 COPY --chown=root:root package.json ./

@@ -44,7 +44,11 @@ esac
 # The image's start command and environment.
 cmd_json="$(printf '%s' "$final_stage" | sed -n 's/^CMD //p' | tail -n 1)"
 mapfile -t start < <(node -e 'for (const a of JSON.parse(process.argv[1])) console.log(a)' "$cmd_json")
-mapfile -t image_env < <(printf '%s' "$final_stage" | sed -n 's/^ENV //p' | tr ' ' '\n' | grep '=')
+# ENV KEY=value KEY2="value with spaces" ...: one KEY=value per line, quotes removed, as Docker reads them.
+mapfile -t image_env < <(printf '%s' "$final_stage" | sed -n 's/^ENV //p' | node -e '
+  for (const line of require("fs").readFileSync(0, "utf8").split("\n"))
+    for (const m of line.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=(?:"([^"]*)"|(\S*))/g)) console.log(`${m[1]}=${m[2] ?? m[3]}`);
+')
 
 ignored() {
   local f="$1" p

@@ -97,8 +97,11 @@ export function deployAwsFargate(c: StackConfig): TargetOutputs {
       SHUTDOWN_GRACE_MS: String(SHUTDOWN_GRACE_MS),
       HTTP_KEEP_ALIVE_TIMEOUT_MS: String(SERVER_KEEP_ALIVE_TIMEOUT_MS),
       // V8 sizes its heap from the host's memory, not the task's: under load it grows to ~500 MB and
-      // collects lazily (npm run soak), which would kill a 512 MB task. Cap the old space at 60 %.
-      NODE_OPTIONS: `--max-old-space-size=${Math.floor(Number(c.memory) * 0.6)}`,
+      // collects lazily (npm run soak), which would kill a 512 MB task. Cap the old space at 60 %. A small
+      // young generation and mmap for large allocations keep parsing 10 MB e-Stat pages from ratcheting
+      // memory up, so a save's memory follows the page, not the table (npm run bench:lake, "tuned").
+      NODE_OPTIONS: `--max-old-space-size=${Math.floor(Number(c.memory) * 0.6)} --max-semi-space-size=4`,
+      MALLOC_MMAP_THRESHOLD_: "131072",
     },
     secrets: secrets.refs,
     secretReadStatements: secrets.readStatements(),
