@@ -5,26 +5,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
+import { freePort, modernRequest } from "../test/helpers/mcp-wire.ts";
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 10;
-const META = {
-  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-  "io.modelcontextprotocol/clientInfo": { name: "bench", version: "1" },
-  "io.modelcontextprotocol/clientCapabilities": {},
-};
 
-async function freePort(): Promise<number> {
-  const s = createServer().listen(0, "127.0.0.1");
-  await once(s, "listening");
-  const port = (s.address() as { port: number }).port;
-  s.close();
-  return port;
-}
 
 function serverEnv(port: number) {
   // The rate limiter stays on (it is on the hot path), with a budget the benchmark cannot exhaust.
@@ -54,17 +42,7 @@ async function waitFor(url: string, init: RequestInit, deadlineMs = 20_000): Pro
 }
 
 function rpcInit(method: string, params: Record<string, unknown> = {}, name?: string): RequestInit {
-  return {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
-      "mcp-protocol-version": "2026-07-28",
-      "mcp-method": method,
-      ...(name ? { "mcp-name": name } : {}),
-    },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: { ...params, _meta: META } }),
-  };
+  return modernRequest(method, params, { name, client: "bench" });
 }
 
 function spawnNode(args: string[], env: NodeJS.ProcessEnv): ChildProcess {

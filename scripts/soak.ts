@@ -8,11 +8,11 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { createInterface } from "node:readline";
 import autocannon from "autocannon";
 import { keyId } from "../server/auth.ts";
 import { FakeEstat } from "../test/helpers/fake-estat.ts";
+import { freePort, modernRequest } from "../test/helpers/mcp-wire.ts";
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
 const CONNECTIONS = Number(process.env.SOAK_CONNECTIONS ?? 50);
@@ -25,35 +25,15 @@ const BURST_KEY = "soak-burst-key-yyyyyyyyyyyyyyyy";
 const PER_MINUTE = 2000;
 const BURST_EXTRA = 200;
 const APP_ID = "estat-app-id-0123456789abcdef";
-const META = {
-  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-  "io.modelcontextprotocol/clientInfo": { name: "soak", version: "1" },
-  "io.modelcontextprotocol/clientCapabilities": {},
-};
 
-async function freePort(): Promise<number> {
-  const s = createServer().listen(0, "127.0.0.1");
-  await once(s, "listening");
-  const port = (s.address() as { port: number }).port;
-  s.close();
-  return port;
-}
 
 const rssMb = (pid: number) =>
   Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
 
 /** One 2026-07-28 request: body and the headers the revision requires. */
 function rpc(method: string, params: Record<string, unknown> = {}, name?: string) {
-  return {
-    headers: {
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
-      "mcp-protocol-version": "2026-07-28",
-      "mcp-method": method,
-      ...(name ? { "mcp-name": name } : {}),
-    },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: { ...params, _meta: META } }),
-  };
+  const { headers, body } = modernRequest(method, params, { name, client: "soak" });
+  return { headers, body };
 }
 
 const call = (name: string, args: Record<string, unknown>) => rpc("tools/call", { name, arguments: args }, name);

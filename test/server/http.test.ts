@@ -1,13 +1,9 @@
 import assert from "node:assert/strict";
 import type { Client } from "@modelcontextprotocol/client";
 import { FakeEstat } from "../helpers/fake-estat.ts";
+import { modernToolCall } from "../helpers/mcp-wire.ts";
 import { connect, type Era, type Running, rawRequest, rpc, startServer, text } from "../helpers/server.ts";
 
-const modernMeta = {
-  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-  "io.modelcontextprotocol/clientInfo": { name: "raw", version: "1" },
-  "io.modelcontextprotocol/clientCapabilities": {},
-};
 
 /** Read an SSE answer frame by frame, with the time each frame arrived. */
 async function readSse(res: Response) {
@@ -47,22 +43,7 @@ describe("long tool calls (slow e-Stat)", () => {
 
   it("streams a 2026-07-28 e-Stat call without a progress token, with keep-alives and no log messages", async () => {
     fake.on("getStatsList", () => ({ delayMs: 1500 }));
-    const res = await fetch(`${srv.base}/mcp`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-        "mcp-protocol-version": "2026-07-28",
-        "mcp-method": "tools/call",
-        "mcp-name": "search_stats",
-      },
-      body: JSON.stringify({
-        jsonrpc: "2.0",
-        id: 1,
-        method: "tools/call",
-        params: { name: "search_stats", arguments: { query: "人口" }, _meta: modernMeta },
-      }),
-    });
+    const res = await fetch(`${srv.base}/mcp`, modernToolCall("search_stats", { query: "人口" }));
     assert.equal(res.status, 200);
     assert.match(res.headers.get("content-type") ?? "", /text\/event-stream/);
     const frames = await readSse(res);
@@ -78,23 +59,8 @@ describe("long tool calls (slow e-Stat)", () => {
     assert.equal(messages.length, 1);
   });
 
-  const call = (id: number, name: string, args: object, meta: object = {}) =>
-    fetch(`${srv.base}/mcp`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-        "mcp-protocol-version": "2026-07-28",
-        "mcp-method": "tools/call",
-        "mcp-name": name,
-      },
-      body: JSON.stringify({
-        jsonrpc: "2.0",
-        id,
-        method: "tools/call",
-        params: { name, arguments: args, _meta: { ...modernMeta, ...meta } },
-      }),
-    });
+  const call = (id: number, name: string, args: Record<string, unknown>, meta: Record<string, unknown> = {}) =>
+    fetch(`${srv.base}/mcp`, modernToolCall(name, args, { id, meta }));
 
   it("answers a quick call with plain JSON, and turns a slow one into SSE after STREAM_AFTER_MS", async () => {
     const quick = await call(2, "search_stats", { query: "速い" }, { progressToken: "p1" });
@@ -135,23 +101,9 @@ describe("long tool calls (slow e-Stat)", () => {
     fake.on("getStatsList", () => ({ delayMs: 1500 }));
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     const viaMcp = (signal: AbortSignal) =>
-      fetch(`${srv.base}/mcp`, {
-        method: "POST",
-        signal,
-        headers: {
-          "content-type": "application/json",
-          accept: "application/json, text/event-stream",
-          "mcp-protocol-version": "2026-07-28",
-          "mcp-method": "tools/call",
-          "mcp-name": "search_stats",
-        },
-        body: JSON.stringify({
-          jsonrpc: "2.0",
-          id: 9,
-          method: "tools/call",
-          params: { name: "search_stats", arguments: { query: "中断 mcp" }, _meta: modernMeta },
-        }),
-      }).then((r) => r.text());
+      fetch(`${srv.base}/mcp`, { ...modernToolCall("search_stats", { query: "中断 mcp" }, { id: 9 }), signal }).then((r) =>
+        r.text(),
+      );
     const viaRest = (signal: AbortSignal) =>
       fetch(`${srv.base}/execute`, {
         method: "POST",

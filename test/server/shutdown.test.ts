@@ -3,14 +3,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { Agent, request } from "node:http";
 import { createInterface } from "node:readline";
 import { FakeEstat } from "../helpers/fake-estat.ts";
+import { modernToolCall } from "../helpers/mcp-wire.ts";
 import { type Running, startServer } from "../helpers/server.ts";
 
 const KEY = "shutdown-key-0123456789abcdef";
-const META = {
-  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-  "io.modelcontextprotocol/clientInfo": { name: "shutdown-test", version: "1" },
-  "io.modelcontextprotocol/clientCapabilities": {},
-};
 
 interface Spawned {
   child: ChildProcess;
@@ -45,23 +41,7 @@ async function spawnServer(env: Record<string, string>): Promise<Spawned> {
 }
 
 function slowCall(base: string) {
-  return fetch(`${base}/mcp`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
-      authorization: `Bearer ${KEY}`,
-      "mcp-protocol-version": "2026-07-28",
-      "mcp-method": "tools/call",
-      "mcp-name": "search_stats",
-    },
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "tools/call",
-      params: { name: "search_stats", arguments: { query: "人口" }, _meta: META },
-    }),
-  });
+  return fetch(`${base}/mcp`, modernToolCall("search_stats", { query: "人口" }, { headers: { authorization: `Bearer ${KEY}` } }));
 }
 
 /** A GET on a new connection (no keep-alive pool): refused once the server has stopped listening. */
