@@ -15,7 +15,8 @@ const fake = await new FakeEstat().listen();
 fake.addSynthetic(new SyntheticTable({ rows: 30_000, statsDataId: "0000030000", pageSize: 10_000 }));
 const lake = mkdtempSync(join(tmpdir(), "estat-demo-lake-"));
 
-const server = spawn(process.execPath, ["server/main.ts"], {
+// process.execArgv carries tsx's loader when an older Node runs this through scripts/start.mjs.
+const server = spawn(process.execPath, [...process.execArgv, "server/main.ts"], {
   stdio: "inherit",
   env: {
     ...process.env,
