@@ -10,10 +10,10 @@ import Koa from "koa";
 import getRawBody from "raw-body";
 import { z } from "zod";
 import { createKeyChecker, presentedKey } from "./auth.ts";
-import type { Config } from "./config.ts";
+import { type Config, secretsOf } from "./config.ts";
 import { type RequestContext, requestContext } from "./context.ts";
 import { deadline } from "./deadline.ts";
-import { isPublicError, statusFor, ToolTimeoutError } from "./errors.ts";
+import { isPublicError, statusFor, ToolTimeoutError, toolErrorMessage } from "./errors.ts";
 import type { EstatClient } from "./estat/client.ts";
 import type { Logger } from "./logger.ts";
 import { createMcp } from "./mcp.ts";
@@ -76,6 +76,7 @@ export function createApp(deps: AppDeps): AppHandle {
   const app = new Koa({ proxy: config.trustedProxyHops > 0, maxIpsCount: Math.max(1, config.trustedProxyHops) });
   const router = new Router();
   const checkKey = createKeyChecker(config.auth.keys);
+  const secrets = secretsOf(config);
   let draining = false;
 
   const mcp = createMcp({
@@ -86,6 +87,7 @@ export function createApp(deps: AppDeps): AppHandle {
     maxBodyBytes: config.maxBodyBytes,
     onToolError: (tool, err) => toolFailed(tool, err),
     onError: (err) => logger.debug({ event: "mcp_rejected", err: err.message }, "MCP request rejected"),
+    secrets,
   });
   const mcpNode = {
     auto: toNodeHandler(withContentLength(mcp.auto), { maxRequestBodySize: config.maxBodyBytes }),
@@ -362,9 +364,7 @@ export function createApp(deps: AppDeps): AppHandle {
       ctx.status = statusFor(failure);
       ctx.body = {
         success: false,
-        error: isPublicError(failure)
-          ? failure.message
-          : "Internal error while running the tool; it has been logged.",
+        error: toolErrorMessage(failure, secrets),
       };
     } finally {
       limit.dispose();

@@ -45,3 +45,10 @@ export function redact(text: string, secrets: readonly string[]): string {
   for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join("[REDACTED]");
   return out;
 }
+
+/** The message a caller sees for a failed tool: public errors as written (secrets scrubbed), others generic. */
+export function toolErrorMessage(err: unknown, secrets: readonly string[]): string {
+  return isPublicError(err)
+    ? redact(err.message, secrets)
+    : "Internal error while running the tool; it has been logged.";
+}

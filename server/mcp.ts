@@ -12,7 +12,7 @@ import {
   type StandardSchemaWithJSON,
 } from "@modelcontextprotocol/server";
 import { deadline } from "./deadline.ts";
-import { isPublicError, ToolTimeoutError } from "./errors.ts";
+import { ToolTimeoutError, toolErrorMessage } from "./errors.ts";
 import type { ToolDef } from "./tools/registry.ts";
 
 export const SERVER_INFO = { name: "estat-mcp-cloud", version: "0.1.0" };
@@ -39,6 +39,8 @@ export interface McpOptions {
   /** Told about every failed tool call once, with the error (for the log). */
   onToolError?: (tool: string, err: unknown) => void;
   onError?: (err: Error) => void;
+  /** Scrubbed from every error text a client sees (e-Stat messages are quoted back). */
+  secrets?: readonly string[];
 }
 
 /**
@@ -190,9 +192,7 @@ async function callTool(
       content: [
         {
           type: "text",
-          text: isPublicError(failure)
-            ? failure.message
-            : "Internal error while running the tool; it has been logged.",
+          text: toolErrorMessage(failure, opts.secrets ?? []),
         },
       ],
     };

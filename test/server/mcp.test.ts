@@ -119,6 +119,28 @@ describe("MCP over Streamable HTTP (/mcp)", () => {
     });
   }
 
+  it("quotes e-Stat's error message to the client without the appId, even when e-Stat echoes it", async () => {
+    fake.on("getStatsList", () => ({
+      status: 400,
+      body: { GET_STATS_LIST: { RESULT: { STATUS: 101, ERROR_MSG: `appId=[${fake.appId}] のパラメータが不正です。` } } },
+    }));
+    const client = await connect(srv.base, "modern");
+    const r = await client.callTool({ name: "search_stats", arguments: { query: "漏えい" } });
+    await client.close();
+    assert.equal(r.isError, true);
+    assert.match(text(r), /e-Stat rejected a parameter \(status 101\).*のパラメータが不正です/);
+    assert.doesNotMatch(text(r), new RegExp(fake.appId));
+    const rest = await fetch(`${srv.base}/execute`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ tool_name: "search_stats", arguments: { query: "漏えい2" } }),
+    });
+    const body = await rest.text();
+    assert.equal(rest.status, 400);
+    assert.match(body, /\[REDACTED\]/);
+    assert.doesNotMatch(body, new RegExp(fake.appId));
+  });
+
   it("answers GET and DELETE on /mcp with 405 and Allow: POST", async () => {
     for (const method of ["GET", "DELETE"]) {
       const res = await fetch(`${srv.base}/mcp`, { method });
