@@ -115,7 +115,7 @@ describe("API keys (MCP_API_KEYS) on every route", () => {
   });
 
   // Clients probe discovery without a key after their first 401; a 401 here is what starts OAuth.
-  // Skipped: app.ts's auth middleware answers these paths 401 before the 404 handler (see the report).
+  // Regression: the auth middleware used to answer /.well-known/* with 401 before the 404 handler ran.
   it("answers /.well-known/oauth-protected-resource with a plain 404 (without a key)", async () => {
     for (const path of ["/.well-known/oauth-protected-resource", "/.well-known/oauth-authorization-server"]) {
       const res = await fetch(`${srv.base}${path}`);
@@ -287,7 +287,7 @@ describe("rate limits per key (RATE_LIMIT_PER_MINUTE)", () => {
   });
 });
 
-// Needs the rate limit mounted, and app.ts's Koa built with maxIpsCount: 1 (see the report).
+// The client IP is read behind TRUSTED_PROXY_HOPS proxies (app.ts: Koa's maxIpsCount), so it cannot be spoofed.
 describe("rate limits per client address when auth is off", () => {
   let srv: Running;
   before(async () => {

@@ -121,8 +121,8 @@ describe("graceful shutdown (SIGTERM on node server/main.ts)", function () {
     assert.equal(srv.stdout.filter((l) => l.includes(KEY) || l.includes(fake.appId)).length, 0);
   });
 
-  // Skipped until main.ts closes connections that turn idle while draining (see the report): today an idle
-  // keep-alive socket (an ALB keeps them for 60-120 s) holds the process until the grace period ends.
+  // Regression: an idle keep-alive socket (an ALB keeps them for 60-120 s) used to hold the process until
+  // the grace period ended; main.ts now closes connections that turn idle while draining.
   it("exits soon after the last answer even when the client keeps its connection alive", async () => {
     fake.on("getStatsList", () => ({ delayMs: 1000 }));
     srv = await spawnServer(env(8000));
