@@ -1,6 +1,10 @@
 import { EstatError } from "./estat/errors.ts";
 import { InputError } from "./estat/service.ts";
 
+// Lake errors are recognised by name, not class: the lake is imported lazily (lake/lazy.ts), and when the
+// test runner loads modules through tsx's require path, that dynamic import gets a second copy of the
+// class (seen: `instanceof LakeError` failed in the suite), so `instanceof` would miss them.
+
 /** An error whose message is written for the caller (a person or a model) and may be shown as is. */
 export function isPublicError(err: unknown): err is Error {
   return (
