@@ -68,17 +68,23 @@ interface Fetched {
   bytes: Uint8Array;
 }
 
+/** A cached answer, kept as validated data: a hit is not checked again. */
+interface Cached {
+  data: unknown;
+  bytes: Uint8Array;
+}
+
 export class EstatClient {
   readonly #opts: EstatClientOptions;
   readonly #limit: ReturnType<typeof pLimit>;
-  readonly #cache: LRUCache<string, Fetched>;
+  readonly #cache: LRUCache<string, Cached>;
   readonly #breaker: CircuitBreaker<[Endpoint, Params, AbortSignal | undefined], Fetched>;
   readonly #resetMs: number;
 
   constructor(opts: EstatClientOptions) {
     this.#opts = opts;
     this.#limit = pLimit(opts.maxConcurrency);
-    this.#cache = new LRUCache<string, Fetched>({
+    this.#cache = new LRUCache<string, Cached>({
       maxSize: opts.cacheMaxBytes,
       maxEntrySize: Math.max(1, Math.floor(opts.cacheMaxBytes / 8)),
       sizeCalculation: (v) => Math.max(1, v.bytes.byteLength * 2),
@@ -125,8 +131,7 @@ export class EstatClient {
     const key = cacheKey(endpoint, params);
     if (opts.cache) {
       const hit = this.#cache.get(key);
-      if (hit)
-        return { data: this.#validate(endpoint, hit.json), bytes: hit.bytes, fromCache: true, stale: false };
+      if (hit) return { data: hit.data as Parsed<E>, bytes: hit.bytes, fromCache: true, stale: false };
     }
     let fetched: Fetched;
     try {
@@ -135,18 +140,12 @@ export class EstatClient {
       const failure = this.#asEstatError(err);
       if (failure.retryable && opts.cache) {
         const stale = this.#cache.get(key, { allowStale: true });
-        if (stale)
-          return {
-            data: this.#validate(endpoint, stale.json),
-            bytes: stale.bytes,
-            fromCache: true,
-            stale: true,
-          };
+        if (stale) return { data: stale.data as Parsed<E>, bytes: stale.bytes, fromCache: true, stale: true };
       }
       throw failure;
     }
     const data = this.#validate(endpoint, fetched.json);
-    if (opts.cache) this.#cache.set(key, fetched);
+    if (opts.cache) this.#cache.set(key, { data, bytes: fetched.bytes });
     return { data, bytes: fetched.bytes, fromCache: false, stale: false };
   }
 
