@@ -116,8 +116,11 @@ async function fromLake(
       where = resolved.normalized;
     }
     if (!manifest) return undefined;
-    const counted = await deps.lake.query(manifest.datasetId, { where, aggregate: { count: "*" } });
-    const total = Number(counted.rows[0]?.count ?? 0);
+    // Unfiltered, the manifest knows the count; otherwise count the matching rows (a second Parquet read).
+    const total =
+      Object.keys(where).length === 0
+        ? manifest.rows
+        : Number((await deps.lake.query(manifest.datasetId, { where, aggregate: { count: "*" } })).rows[0]?.count ?? 0);
     const r = await deps.lake.query(manifest.datasetId, { where, limit: Math.max(1, offset + args.limit) });
     const rows = r.rows.slice(offset);
     const next = offset + args.limit < total ? offset + args.limit + 1 : undefined;
