@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { defineTool, READ_ONLY, type ToolDeps } from "./registry.ts";
 import { pageHint, STALE_NOTE } from "./render.ts";
+import { StatsCode } from "./schemas.ts";
 
 export function getDataCatalogTool(deps: ToolDeps) {
   return defineTool({
@@ -11,9 +12,7 @@ export function getDataCatalogTool(deps: ToolDeps) {
       'Use it when a table is not available through get_stats_data, e.g. query "家計調査 年報", dataType "XLS".',
     inputSchema: z.object({
       query: z.string().trim().min(1).max(200).optional(),
-      statsCode: z
-        .string()
-        .regex(/^\d{5}(\d{3})?$/, "use a 5-digit organisation or 8-digit statistics code")
+      statsCode: StatsCode
         .optional(),
       dataType: z.enum(["XLS", "CSV", "PDF", "XML", "XLS_REP", "DB"]).optional(),
       limit: z.number().int().min(1).max(100).default(20),

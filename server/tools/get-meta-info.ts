@@ -1,12 +1,7 @@
 import { z } from "zod";
 import { defineTool, READ_ONLY, type ToolDeps } from "./registry.ts";
 import { STALE_NOTE } from "./render.ts";
-
-export const StatsDataId = z
-  .string()
-  .trim()
-  .regex(/^\d{10}$/, "a statsDataId is 10 digits, e.g. 0003445078; find ids with search_stats")
-  .describe('10-digit table id from search_stats, e.g. "0003445078"');
+import { StatsDataId } from "./schemas.ts";
 
 const Class = z.object({
   code: z.string(),

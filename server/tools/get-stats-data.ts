@@ -1,24 +1,9 @@
 import { z } from "zod";
 import type { DataPage, ResolvedFilters, TableMeta } from "../estat/service.ts";
 import { MAX_LIMIT } from "../lake/limits.ts";
-import { StatsDataId } from "./get-meta-info.ts";
 import { defineTool, READ_ONLY, type ToolDeps } from "./registry.ts";
 import { markdownTable, pageHint, STALE_NOTE } from "./render.ts";
-
-export const FiltersSchema = z
-  .record(
-    z
-      .string()
-      .regex(/^[a-z][a-z0-9]*(Level|From|To)?$/, "filter keys are dimension ids such as area, time, cat01"),
-    z.union([z.string().min(1).max(200), z.array(z.string().min(1).max(200)).min(1).max(200)]),
-  )
-  .refine((f) => Object.keys(f).length <= 20, "at most 20 filters")
-  .describe(
-    'Dimension id → code(s) or class name(s), e.g. {"area": ["東京都", "13000"], "cat01": "男", "time": "2020000000"}; ' +
-      '"<dim>Level" picks a hierarchy level ({"areaLevel": "2"}); "<dim>From"/"<dim>To" a range of codes.',
-  );
-
-export const RowSchema = z.record(z.string(), z.union([z.string(), z.number(), z.null()]));
+import { Filters, Row, StatsDataId } from "./schemas.ts";
 
 export function getStatsDataTool(deps: ToolDeps) {
   return defineTool({
@@ -31,7 +16,7 @@ export function getStatsDataTool(deps: ToolDeps) {
       '"cat01": "女"}. Page with startPosition=nextPosition. For whole tables use save_dataset.',
     inputSchema: z.object({
       statsDataId: StatsDataId,
-      filters: FiltersSchema.optional(),
+      filters: Filters.optional(),
       limit: z.number().int().min(1).max(10_000).default(100).describe("Rows per page (max 10000)"),
       startPosition: z.number().int().min(1).optional(),
     }),
@@ -40,7 +25,7 @@ export function getStatsDataTool(deps: ToolDeps) {
       title: z.string(),
       total: z.number(),
       nextPosition: z.number().optional(),
-      rows: z.array(RowSchema),
+      rows: z.array(Row),
       notes: z.record(z.string(), z.string()),
       source: z.enum(["estat", "lake"]),
       stale: z.boolean().optional(),

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { StatsDataId } from "./get-meta-info.ts";
 import { defineTool } from "./registry.ts";
+import { StatsDataId } from "./schemas.ts";
 
 export function getTableUrlTool() {
   return defineTool({

@@ -1,8 +1,7 @@
 import { z } from "zod";
 import type { DataFormat } from "../lake/index.ts";
-import { FiltersSchema } from "./get-stats-data.ts";
-import { StatsDataId } from "./get-meta-info.ts";
 import { defineTool, type ToolDeps } from "./registry.ts";
+import { Filters, StatsDataId } from "./schemas.ts";
 import { type ColumnPage, InputError } from "../estat/service.ts";
 
 const FileOut = z.object({ format: z.string(), name: z.string(), uri: z.string(), bytes: z.number() });
@@ -19,7 +18,7 @@ export function saveDatasetTool(deps: ToolDeps) {
       "per page when the client asks for progress.",
     inputSchema: z.object({
       statsDataId: StatsDataId,
-      filters: FiltersSchema.optional(),
+      filters: Filters.optional(),
       formats: z
         .array(z.enum(["parquet", "csv", "json"]))
         .min(1)

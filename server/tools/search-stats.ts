@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { defineTool, READ_ONLY, type ToolDeps } from "./registry.ts";
 import { markdownTable, pageHint, STALE_NOTE } from "./render.ts";
+import { StatsCode } from "./schemas.ts";
 
 const Table = z.object({
   id: z.string(),
@@ -38,9 +39,7 @@ export function searchStatsTool(deps: ToolDeps) {
         .regex(/^\d{2}(\d{2})?$/, "use a 2-digit field or 4-digit subfield code")
         .optional()
         .describe('Field code, e.g. "02" (人口・世帯)'),
-      statsCode: z
-        .string()
-        .regex(/^\d{5}(\d{3})?$/, "use a 5-digit organisation or 8-digit statistics code")
+      statsCode: StatsCode
         .optional()
         .describe('e.g. "00200521" (国勢調査)'),
       collectArea: z.enum(["1", "2", "3"]).optional().describe("1 全国, 2 都道府県, 3 市区町村"),

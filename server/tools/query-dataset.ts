@@ -1,0 +1,64 @@
+import { z } from "zod";
+import { defineTool, type ToolDeps } from "./registry.ts";
+import { markdownTable } from "./render.ts";
+import { DatasetId, Row } from "./schemas.ts";
+
+const Scalar = z.union([z.string().max(200), z.number()]);
+const Column = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, "a column name such as area, areaName, value");
+
+/** Rows a model gets back from one query: enough to read, bounded to keep its context small. */
+export const MAX_QUERY_ROWS = 1000;
+
+export function queryDatasetTool(deps: ToolDeps) {
+  return defineTool({
+    name: "query_dataset",
+    title: "Query a stored dataset",
+    description:
+      "Filter, group and aggregate a dataset stored by save_dataset, read from its Parquet file (only the columns " +
+      "needed). Columns are the row fields of get_stats_data: dimension codes (area, time, cat01…), labels (areaName…), " +
+      'unit, value, raw. Example: {"datasetId": "0003445078/all", "where": {"cat01": "0", "area": ["13000", "27000"]}, ' +
+      '"groupBy": ["areaName"], "aggregate": {"sum": "value"}, "orderBy": [{"column": "sum_value", "desc": true}]}. ' +
+      `where takes a value, a list, or {"gte", "lte"}. At most ${MAX_QUERY_ROWS} rows come back.`,
+    inputSchema: z.object({
+      datasetId: DatasetId,
+      columns: z.array(Column).max(64).optional(),
+      where: z
+        .record(Column, z.union([Scalar, z.array(Scalar).max(500), z.object({ gte: Scalar.optional(), lte: Scalar.optional() })]))
+        .optional(),
+      groupBy: z.array(Column).max(16).optional(),
+      aggregate: z
+        .object({
+          sum: Column.optional(),
+          avg: Column.optional(),
+          min: Column.optional(),
+          max: Column.optional(),
+          count: z.union([Column, z.literal("*")]).optional(),
+        })
+        .optional(),
+      orderBy: z.array(z.object({ column: Column, desc: z.boolean().optional() })).max(8).optional(),
+      limit: z.number().int().min(1).max(MAX_QUERY_ROWS).default(100),
+    }),
+    outputSchema: z.object({
+      datasetId: z.string(),
+      columns: z.array(z.string()),
+      rows: z.array(Row),
+      truncated: z.boolean(),
+      scannedRows: z.number(),
+    }),
+    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false, title: "Query a stored dataset" },
+    async run(args) {
+      const { datasetId, ...q } = args;
+      const r = await deps.lake.query(datasetId, q);
+      return {
+        structured: { datasetId, ...r },
+        text: [
+          markdownTable(
+            r.columns.map((c) => ({ key: c, label: c })),
+            r.rows,
+          ),
+          `${r.rows.length} rows${r.truncated ? ` (more matched: raise limit up to ${MAX_QUERY_ROWS}, or aggregate)` : ""}; ${r.scannedRows} rows scanned.`,
+        ].join("\n"),
+      };
+    },
+  });
+}
