@@ -4,11 +4,10 @@
  */
 import type { EstatClient } from "./client.ts";
 import { EstatError } from "./errors.ts";
+import { type Filters, type ResolvedFilters, resolveFilters } from "./filters.ts";
 import {
-  type ClassInfo,
   columns,
   type Dimension,
-  dimensionParam,
   dimensions,
   notes,
   type Row,
@@ -20,6 +19,8 @@ import {
   uniqueTables,
 } from "./normalize.ts";
 import type { RawStatsDataBody } from "./schemas.ts";
+
+export { type Filters, InputError, type ResolvedFilters, resolveClass } from "./filters.ts";
 
 export type Lang = "J" | "E";
 
@@ -41,16 +42,6 @@ export interface TableMeta {
   stale: boolean;
 }
 
-/** Filters as the tools take them: dimension id → codes or class names; `<dim>Level`, `<dim>From`, `<dim>To`. */
-export type Filters = Record<string, string | string[]>;
-
-export interface ResolvedFilters {
-  /** e-Stat query parameters (cdArea, lvTime, cdTimeFrom…). */
-  params: Record<string, string>;
-  /** The same, normalised for keys and storage: dimension key → sorted codes. */
-  normalized: Record<string, string[]>;
-}
-
 export interface ColumnPage {
   total: number;
   nextPosition?: number;
@@ -67,13 +58,6 @@ export interface DataPage {
   bytes: Uint8Array;
   stale: boolean;
 }
-
-/** A user-fixable problem with a tool's arguments: the message lists what would work. */
-export class InputError extends Error {
-  override name = "InputError";
-}
-
-const SUFFIXES = ["Level", "From", "To"] as const;
 
 /** The most rows e-Stat returns in one call. */
 export const MAX_PAGE = 100_000;
@@ -125,44 +109,9 @@ export class EstatService {
     };
   }
 
-  /** Turn codes or class names into e-Stat parameters, through the table's metadata. */
+  /** Turn codes or class names into e-Stat parameters, through the table's metadata (see filters.ts). */
   resolveFilters(meta: TableMeta, filters: Filters = {}): ResolvedFilters {
-    const params: Record<string, string> = {};
-    const normalized: Record<string, string[]> = {};
-    const ids = meta.dimensions.map((d) => d.id);
-    for (const [key, value] of Object.entries(filters).sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const suffix = SUFFIXES.find((s) => key.endsWith(s) && ids.includes(key.slice(0, -s.length)));
-      const dimId = suffix ? key.slice(0, -suffix.length) : key;
-      const dim = meta.dimensions.find((d) => d.id === dimId);
-      if (!dim) {
-        throw new InputError(
-          `Unknown filter "${key}" for table ${meta.statsDataId}. Valid keys: ${ids.join(", ")} ` +
-            `(and ${ids.map((i) => `${i}Level`).join(", ")}; ${ids.map((i) => `${i}From/${i}To`).join(", ")}). See get_meta_info.`,
-        );
-      }
-      const values = toArray(value)
-        .map((v) => String(v).trim())
-        .filter(Boolean);
-      if (values.length === 0)
-        throw new InputError(`Filter "${key}" is empty. Give at least one code or name.`);
-      if (suffix === "Level") {
-        const levels = [...new Set(dim.classes.map((c) => c.level).filter(Boolean))].sort();
-        if (values.length !== 1 || (levels.length > 0 && !levels.includes(values[0]))) {
-          throw new InputError(
-            `Filter "${key}" takes one level of ${dim.id}: ${levels.join(", ") || "(none listed)"}.`,
-          );
-        }
-        params[dimensionParam("lv", dim.id)] = values[0];
-        normalized[key] = values;
-        continue;
-      }
-      const codes = [...new Set(values.map((v) => resolveClass(dim, v).code))].sort();
-      if (suffix && codes.length !== 1)
-        throw new InputError(`Filter "${key}" takes exactly one code or name.`);
-      params[dimensionParam("cd", dim.id, suffix ?? "")] = codes.join(",");
-      normalized[key] = codes;
-    }
-    return { params, normalized };
+    return resolveFilters(meta.statsDataId, meta.dimensions, filters);
   }
 
   /** One page of getStatsData as rows, labelled with the table's metadata. */
@@ -288,33 +237,4 @@ export class EstatService {
       stale: answer.stale,
     };
   }
-}
-
-/** A code, an exact class name, or a name's last part ("札幌市" for "北海道 札幌市"); never a guess. */
-export function resolveClass(dim: Dimension, value: string): ClassInfo {
-  const byCode = dim.classes.find((c) => c.code === value);
-  if (byCode) return byCode;
-  const exact = dim.classes.filter((c) => c.name === value);
-  if (exact.length === 1) return exact[0];
-  const candidates =
-    exact.length > 1
-      ? exact
-      : dim.classes.filter((c) => c.name.split(/[\s_\u3000]+/).at(-1) === value || c.name.endsWith(value));
-  if (candidates.length === 1) return candidates[0];
-  const show = (cs: ClassInfo[]) =>
-    cs
-      .slice(0, 10)
-      .map((c) => `${c.code} ${c.name}${c.parentCode ? ` (parent ${c.parentCode})` : ""}`)
-      .join("; ");
-  if (candidates.length > 1) {
-    throw new InputError(
-      `"${value}" matches ${candidates.length} classes of ${dim.id} (${dim.name}): ${show(candidates)}. Use the code instead.`,
-    );
-  }
-  const near = dim.classes.filter((c) => c.name.includes(value) || value.includes(c.name));
-  throw new InputError(
-    `No class "${value}" in ${dim.id} (${dim.name}). ` +
-      (near.length > 0 ? `Did you mean: ${show(near)}?` : `Some valid values: ${show(dim.classes)}.`) +
-      " get_meta_info lists them all.",
-  );
 }
