@@ -129,6 +129,8 @@ function csvField(v: string | number | null | undefined): string {
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
+const BOM = "\uFEFF";
+
 export class CsvSink implements Sink {
   private readonly fh: FileHandle;
   private readonly names: string[];
@@ -138,7 +140,10 @@ export class CsvSink implements Sink {
   }
   static async create(path: string, names: string[]): Promise<CsvSink> {
     const fh = await open(path, "w");
-    await fh.write(`${names.map(csvField).join(",")}\r\n`);
+    // A UTF-8 BOM first: Excel, which Japanese users open CSV files with by double-clicking, reads
+    // UTF-8 without one as Shift_JIS and shows 都道府県 names as mojibake. Readers that know UTF-8
+    // skip it (pandas and DuckDB with encoding="utf-8-sig"; see the README).
+    await fh.write(`${BOM}${names.map(csvField).join(",")}\r\n`);
     return new CsvSink(fh, names);
   }
   appendColumns(page: ColumnarPage): Promise<void> {

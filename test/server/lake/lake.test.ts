@@ -202,7 +202,12 @@ function lakeSuite(
       });
 
       it("writes CSV (RFC 4180, UTF-8) and JSON with the same rows on request", async () => {
-        const csv = (await file(manifest, "data.csv")).toString("utf8");
+        const bytes = await file(manifest, "data.csv");
+        // Regression: without a BOM Excel reads the file as Shift_JIS and shows mojibake.
+        assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], "data.csv starts with a UTF-8 BOM");
+        // A UTF-8 reader that knows the BOM (TextDecoder, pandas' utf-8-sig) gets the text without it.
+        const csv = new TextDecoder("utf-8").decode(bytes);
+        assert.equal(Buffer.byteLength(csv) + 3, bytes.length, "nothing but the BOM is dropped");
         const lines = csv.split("\r\n");
         assert.equal(lines.length, 12_002); // header + rows + the empty string after the last CRLF
         assert.equal(lines[0], COLUMNS.join(","));
@@ -343,7 +348,7 @@ function lakeSuite(
         const t = new SyntheticTable({ rows: 0, statsDataId: "0009990006" });
         const m = await lake.saveDataset(sourceOf(t), { formats: ["parquet", "csv"] });
         assert.equal(m.rows, 0);
-        assert.equal((await file(m, "data.csv")).toString("utf8"), `${COLUMNS.join(",")}\r\n`);
+        assert.equal((await file(m, "data.csv")).toString("utf8"), `\uFEFF${COLUMNS.join(",")}\r\n`);
         assert.deepEqual(await lake.query(m.datasetId, {}), {
           columns: COLUMNS,
           rows: [],
