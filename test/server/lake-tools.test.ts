@@ -126,7 +126,8 @@ describe("data lake tools over MCP (filesystem lake, 250,000-row table)", functi
     const bytes = Buffer.from(await res.arrayBuffer());
     const list = await client.callTool({ name: "list_datasets", arguments: { statsDataId: table.statsDataId } });
     assert.deepEqual((list.structuredContent as { datasets: { formats: string[] }[] }).datasets[0].formats.sort(), ["csv", "parquet"]);
-    const header = bytes.subarray(0, 200).toString("utf8").split("\n")[0];
+    assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], "the download is the file as stored, BOM first");
+    const header = bytes.subarray(3, 200).toString("utf8").split("\n")[0];
     assert.match(header, /^"?tab"?,"?tabName"?,"?cat01"?/);
     const tampered = await fetch(url.replace(/sig=[^&]+/, "sig=AAAA"), { headers: auth });
     assert.equal(tampered.status, 403);
