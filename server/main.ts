@@ -7,6 +7,7 @@ import { createApp } from "./app.ts";
 import { ConfigError, parseEnv, secretsOf } from "./config.ts";
 import { createDeps } from "./deps.ts";
 import { createLogger } from "./logger.ts";
+import { guardUnhandledRejections } from "./process-guard.ts";
 
 async function main() {
   let config: ReturnType<typeof parseEnv>;
@@ -23,6 +24,7 @@ async function main() {
     level: config.logLevel,
     secrets: secretsOf(config),
   });
+  guardUnhandledRejections(logger);
   const deps = createDeps(config, logger);
   const handle = createApp(deps);
   const server: Server = handle.app.listen(config.port, config.host);

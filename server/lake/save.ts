@@ -98,13 +98,15 @@ function metaCsv(dimensions: DimensionMeta[]): string {
   return out;
 }
 
-/** Rejects as soon as the signal aborts, so a save does not wait for a slow upstream page. */
+/**
+ * Rejects as soon as the signal aborts, so a save does not wait for a slow upstream page. `p` is
+ * observed before anything else happens: a page that rejects after the abort (its fetch was cancelled
+ * too) must not become an unhandled rejection, which would end the process.
+ */
 function raceAbort<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
   if (!signal) return p;
-  signal.throwIfAborted();
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
     p.then(
       (v) => {
         signal.removeEventListener("abort", onAbort);
@@ -115,6 +117,8 @@ function raceAbort<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
         reject(e);
       },
     );
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
   });
 }
 
@@ -166,6 +170,8 @@ export async function saveDataset(
       let item: SourcePage | undefined;
       let next: IteratorResult<SourcePage> | undefined;
       for (;;) {
+        // Not even asked for once the call is cancelled: no upstream request is started for nothing.
+        opts.signal?.throwIfAborted();
         next = await raceAbort(pages.next(), opts.signal);
         if (next.done) {
           exhausted = true;
@@ -255,7 +261,7 @@ export async function saveDataset(
       "application/json",
     );
     if (previous && previous.fetchId !== fetchId) {
-      await store.delete(previous.files.map((f) => f.key)).catch(() => {});
+      await store.delete(versionKeys(previous)).catch(() => {});
     }
     return manifest;
   } catch (err) {
@@ -272,6 +278,12 @@ export async function saveDataset(
   } finally {
     await removeStaging(staging);
   }
+}
+
+/** Every key a committed version owns: its files and its raw pages. */
+export function versionKeys(m: Manifest): string[] {
+  const raw = Array.from({ length: m.raw.pages }, (_, i) => `${m.raw.prefix}/page-${i + 1}.json.gz`);
+  return [...m.files.map((f) => f.key), ...raw];
 }
 
 async function removeStaging(dir: string): Promise<void> {

@@ -1,44 +1,11 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { Agent, request } from "node:http";
-import { createInterface } from "node:readline";
 import { FakeEstat } from "../helpers/fake-estat.ts";
 import { modernToolCall } from "../helpers/mcp-wire.ts";
 import { type Running, startServer } from "../helpers/server.ts";
+import { type Spawned, spawnServer, until } from "../helpers/spawn.ts";
 
 const KEY = "shutdown-key-0123456789abcdef";
-
-interface Spawned {
-  child: ChildProcess;
-  base: string;
-  stdout: string[];
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-}
-
-/** `node server/main.ts` on a free port, ready once it logs that it listens. */
-async function spawnServer(env: Record<string, string>): Promise<Spawned> {
-  const child = spawn(process.execPath, ["server/main.ts"], {
-    env: { PATH: process.env.PATH, HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal, at: performance.now() })),
-  );
-  const stdout: string[] = [];
-  let stderr = "";
-  child.stderr?.on("data", (c) => {
-    stderr += c;
-  });
-  const base = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on("line", (line) => {
-      stdout.push(line);
-      const msg = JSON.parse(line) as { event?: string; url?: string };
-      if (msg.event === "listening") resolve(msg.url!.replace(/\/mcp$/, ""));
-    });
-    void exit.then(({ code }) => reject(new Error(`server exited ${code} before listening: ${stderr}`)));
-  });
-  return { child, base, stdout, exit };
-}
 
 function slowCall(base: string) {
   return fetch(`${base}/mcp`, modernToolCall("search_stats", { query: "人口" }, { headers: { authorization: `Bearer ${KEY}` } }));
@@ -60,14 +27,6 @@ function freshGet(base: string, path: string): Promise<number> {
 function lastMessage(text: string): unknown {
   const data = text.split("\n").filter((l) => l.startsWith("data:"));
   return JSON.parse(data.length > 0 ? data.at(-1)!.slice(5) : text);
-}
-
-async function until(check: () => boolean, ms = 5000) {
-  const end = performance.now() + ms;
-  while (!check()) {
-    if (performance.now() > end) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe("graceful shutdown (SIGTERM on node server/main.ts)", function () {

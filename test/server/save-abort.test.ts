@@ -1,0 +1,205 @@
+/**
+ * Regression (issue 9, crash 1): a multi-page save_dataset cancelled by its client (on /execute or /mcp,
+ * either protocol era) or by its deadline (TOOL_TIMEOUT_MS) killed the process with an unhandled
+ * rejection and left a `.staging/save-*` directory. Here the real `node server/main.ts` is cancelled at
+ * many points across a 6-page save; after each, the process must still answer /healthz, have logged no
+ * unhandled rejection, and the lake must hold no staging files and no file outside a committed version.
+ */
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import type { Client } from "@modelcontextprotocol/client";
+import { SyntheticTable } from "../helpers/estat-table.ts";
+import { FakeEstat } from "../helpers/fake-estat.ts";
+import { connect, type Era, text } from "../helpers/server.ts";
+import { type Spawned, spawnServer, until } from "../helpers/spawn.ts";
+
+const KEY = "abort-key-0123456789abcdef";
+const auth = { authorization: `Bearer ${KEY}` };
+const table = new SyntheticTable({ rows: 3_000, pageSize: 500, statsDataId: "0000003000" });
+const args = { statsDataId: table.statsDataId, formats: ["parquet", "csv"], refresh: true };
+
+function files(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)));
+}
+
+/** Files in a staging directory, or one being removed while we look. */
+function busy(staging: string): boolean {
+  try {
+    return files(staging).length > 0;
+  } catch {
+    return true;
+  }
+}
+
+/** Files of the lake that no manifest references (a manifest's own files and raw pages are referenced). */
+function unreferenced(dir: string): string[] {
+  const all = files(dir).filter((f) => !f.startsWith(".staging/"));
+  const referenced = new Set<string>();
+  for (const f of all.filter((x) => x.endsWith("/manifest.json"))) {
+    const m = JSON.parse(readFileSync(join(dir, f), "utf8"));
+    referenced.add(f);
+    for (const file of m.files) referenced.add(file.key);
+    for (let p = 1; p <= m.raw.pages; p++) referenced.add(`${m.raw.prefix}/page-${p}.json.gz`);
+  }
+  return all.filter((f) => !referenced.has(f));
+}
+
+async function healthy(srv: Spawned) {
+  assert.equal(srv.child.exitCode, null, "the server process exited");
+  const r = await fetch(`${srv.base}/healthz`);
+  assert.equal(r.status, 200);
+}
+
+/**
+ * Waits until no save is running: no staging file and no new e-Stat call for 200 ms. A cancelled call's
+ * work can outlive its client (a 2025-era cancel notification reaches a stateless server as a separate
+ * request), and two saves at once are another test's subject.
+ */
+async function quiet(dir: string, fake: FakeEstat, what: string) {
+  let since = performance.now();
+  let calls = fake.calls.length;
+  await until(
+    () => {
+      if (busy(join(dir, ".staging")) || fake.calls.length !== calls) {
+        since = performance.now();
+        calls = fake.calls.length;
+      }
+      return performance.now() - since > 200;
+    },
+    10_000,
+    `no save running after ${what}`,
+  );
+}
+
+async function settled(srv: Spawned, dir: string, fake: FakeEstat, what: string) {
+  await healthy(srv);
+  await quiet(dir, fake, what);
+  assert.deepEqual(unreferenced(dir), [], what);
+  assert.deepEqual(
+    srv.stdout.filter((l) => l.includes('"unhandled_rejection"')),
+    [],
+    `unhandled rejections after ${what}`,
+  );
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("save_dataset cancelled mid-save (node server/main.ts)", function () {
+  this.timeout(180_000);
+  let fake: FakeEstat;
+  let dir: string;
+  let srv: Spawned;
+  before(async () => {
+    fake = await new FakeEstat().listen();
+    fake.addSynthetic(table);
+    // Each page a little late, so that a save spans ~100 ms and the aborts land inside it.
+    fake.on("getStatsData", () => ({ delayMs: 10 }));
+    dir = mkdtempSync(join(tmpdir(), "lake-abort-"));
+    srv = await spawnServer({
+      ESTAT_API_URL: fake.url,
+      ESTAT_APP_ID: fake.appId,
+      DATA_LAKE: `file://${dir}`,
+      MCP_API_KEYS: KEY,
+      RATE_LIMIT_PER_MINUTE: "0",
+    });
+  });
+  after(async () => {
+    srv.child.kill("SIGKILL");
+    await fake.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const delays = Array.from({ length: 14 }, (_, i) => i * 12);
+
+  it("survives a client that goes away from POST /execute at any point", async () => {
+    for (const ms of delays) {
+      const ac = new AbortController();
+      const call = fetch(`${srv.base}/execute`, {
+        method: "POST",
+        headers: { ...auth, "content-type": "application/json" },
+        body: JSON.stringify({ tool_name: "save_dataset", arguments: args }),
+        signal: ac.signal,
+      }).then((r) => r.text());
+      await sleep(ms);
+      ac.abort();
+      await call.catch(() => "aborted");
+      await settled(srv, dir, fake, `/execute aborted after ${ms} ms`);
+    }
+  });
+
+  for (const era of ["modern", "legacy"] as Era[]) {
+    it(`survives an MCP client (${era} era) that cancels at any point`, async () => {
+      const client: Client = await connect(srv.base, era, auth);
+      try {
+        for (const ms of delays) {
+          const ac = new AbortController();
+          const call = client.callTool({ name: "save_dataset", arguments: args }, { signal: ac.signal });
+          await sleep(ms);
+          ac.abort();
+          await call.catch(() => "aborted");
+          await settled(srv, dir, fake, `/mcp (${era}) cancelled after ${ms} ms`);
+        }
+      } finally {
+        await client.close();
+      }
+    });
+  }
+
+  it("logs the cancelled saves as 'cancelled; nothing was saved'", () => {
+    const cancelled = srv.stdout.filter((l) =>
+      l.includes(`Saving ${table.statsDataId}/all was cancelled; nothing was saved.`),
+    );
+    assert.ok(cancelled.length >= 3, `only ${cancelled.length} saves were cancelled inside the lake`);
+  });
+});
+
+describe("save_dataset cut by its deadline (TOOL_TIMEOUT_MS, node server/main.ts)", function () {
+  this.timeout(180_000);
+  let fake: FakeEstat;
+  let dir: string;
+  let srv: Spawned;
+  let pageDelay = 0;
+  before(async () => {
+    fake = await new FakeEstat().listen();
+    fake.addSynthetic(table);
+    fake.on("getStatsData", () => ({ delayMs: pageDelay }));
+    dir = mkdtempSync(join(tmpdir(), "lake-deadline-"));
+    srv = await spawnServer({
+      ESTAT_API_URL: fake.url,
+      ESTAT_APP_ID: fake.appId,
+      DATA_LAKE: `file://${dir}`,
+      MCP_API_KEYS: KEY,
+      RATE_LIMIT_PER_MINUTE: "0",
+      TOOL_TIMEOUT_MS: "150",
+    });
+  });
+  after(async () => {
+    srv.child.kill("SIGKILL");
+    await fake.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("answers a timeout and keeps serving wherever in the save the deadline falls", async () => {
+    const client = await connect(srv.base, "modern", auth);
+    let timedOut = 0;
+    try {
+      // Slower pages move the deadline earlier in the save: from after the last page to the first.
+      for (pageDelay = 0; pageDelay <= 60; pageDelay += 4) {
+        const r = await client.callTool({ name: "save_dataset", arguments: args });
+        if (r.isError) {
+          assert.match(text(r), /^save_dataset did not finish within/);
+          timedOut++;
+        }
+        await settled(srv, dir, fake, `a deadline with pages ${pageDelay} ms late`);
+      }
+    } finally {
+      await client.close();
+    }
+    assert.ok(timedOut >= 8, `only ${timedOut} of 16 saves reached the deadline`);
+  });
+});
