@@ -1,13 +1,11 @@
 /**
- * Entry point: parse the environment once, build the parts, listen, and shut down gracefully.
+ * Entry point: parse the environment once, build the parts, serve, and shut down gracefully on a signal.
  */
-import { once } from "node:events";
-import type { Server } from "node:http";
-import { createApp } from "./app.ts";
 import { ConfigError, parseEnv, secretsOf } from "./config.ts";
 import { createDeps } from "./deps.ts";
 import { createLogger } from "./logger.ts";
 import { guardUnhandledRejections } from "./process-guard.ts";
+import { serve } from "./serve.ts";
 
 async function main() {
   let config: ReturnType<typeof parseEnv>;
@@ -26,23 +24,11 @@ async function main() {
   });
   guardUnhandledRejections(logger);
   const deps = createDeps(config, logger);
-  const handle = createApp(deps);
-  const server: Server = handle.app.listen(config.port, config.host);
-  // Idle keep-alive connections must outlive the load balancer's idle timeout (ALB 120 s in our stacks):
-  // if the server closed first, the balancer could send a request down a socket being closed, and the
-  // client would get a 502.
-  server.keepAliveTimeout = config.keepAliveTimeoutMs;
-  server.headersTimeout = config.keepAliveTimeoutMs + 5000;
-  server.requestTimeout = 0;
-  await once(server, "listening");
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : config.port;
-  const local = ["0.0.0.0", "::"].includes(config.host) ? "127.0.0.1" : config.host;
-  deps.setPublicBaseUrl(`http://${local.includes(":") ? `[${local}]` : local}:${port}`);
+  const serving = await serve(deps);
   logger.info(
     {
       event: "listening",
-      url: `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}/mcp`,
+      url: `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${serving.port}/mcp`,
       auth: config.auth.mode,
       keys: config.auth.keys.length,
       lake: deps.lake.describe(),
@@ -58,22 +44,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     logger.info({ event: "shutdown", signal, graceMs: config.shutdownGraceMs }, "shutting down");
-    handle.setDraining();
-    server.close();
-    server.closeIdleConnections();
-    // A keep-alive socket that goes idle after its last answer would otherwise hold the process until
-    // the grace period ends.
-    const sweep = setInterval(() => server.closeIdleConnections(), 100);
-    sweep.unref();
-    const forced = setTimeout(() => {
-      logger.warn({ event: "shutdown_forced" }, "grace period over; closing remaining connections");
-      server.closeAllConnections();
-    }, config.shutdownGraceMs);
-    forced.unref();
-    await once(server, "close");
-    clearTimeout(forced);
-    clearInterval(sweep);
-    await handle.close();
+    await serving.shutdown();
     logger.info({ event: "stopped" }, "stopped");
     logger.flush();
     process.exit(0);

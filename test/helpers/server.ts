@@ -2,18 +2,17 @@
  * Starts the real app on 127.0.0.1:0 with a given environment, capturing every log line, and connects
  * official SDK clients to it in either protocol era.
  */
-import { once } from "node:events";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
-import { type AppHandle, createApp } from "../../server/app.ts";
+import type { AppHandle } from "../../server/app.ts";
 import { parseEnv, secretsOf } from "../../server/config.ts";
 import { createDeps } from "../../server/deps.ts";
 import { createLogger } from "../../server/logger.ts";
+import { serve } from "../../server/serve.ts";
 
 export interface Running {
   base: string;
@@ -67,26 +66,19 @@ export async function startServer(env: Record<string, string | undefined>): Prom
     destination: sink,
   });
   const deps = createDeps(config, logger);
-  const handle = createApp(deps);
-  const server = handle.app.listen(0, "127.0.0.1");
+  const serving = await serve(deps, { host: "127.0.0.1", port: 0 });
+  const { server, handle, base } = serving;
   const responses: string[] = [];
   server.prependListener("request", (_req, res) => recordBodies(res, responses));
   // s3rver's secret key equals its access key id (S3RVER/S3RVER), which presigned URLs carry by design.
   const publicId = config.lake.credentials?.accessKeyId;
   exposures.push({ secrets: secretsOf(config).filter((s) => s !== publicId), logs, responses });
-  await once(server, "listening");
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  deps.setPublicBaseUrl(base);
   return {
     base,
     server,
     handle,
     logs,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-      await handle.close();
-    },
+    close: serving.close,
   };
 }
 

@@ -1,0 +1,46 @@
+/** One log line per request, and the request id in and out. */
+import { randomUUID } from "node:crypto";
+import type Koa from "koa";
+import { type RequestContext, requestContext } from "../context.ts";
+import type { Logger } from "../logger.ts";
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function requestLog(logger: Logger): Koa.Middleware {
+  return async (ctx, next) => {
+    const incoming = ctx.get("x-request-id");
+    const id = REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    ctx.set("X-Request-Id", id);
+    const store: RequestContext = { id, upstream: 0, upstreamMs: 0 };
+    const started = performance.now();
+    await requestContext.run(store, async () => {
+      try {
+        await next();
+      } finally {
+        const finish = () =>
+          logger.info(
+            {
+              event: "request",
+              id,
+              method: ctx.method,
+              path: ctx.path,
+              status: ctx.respond === false ? ctx.res.statusCode : ctx.status,
+              durationMs: Math.round(performance.now() - started),
+              rpcMethod: store.rpcMethod,
+              tool: store.tool,
+              toolError: store.toolError,
+              keyId: store.keyId,
+              upstream: store.upstream,
+              upstreamMs: store.upstreamMs,
+            },
+            "request",
+          );
+        if (ctx.respond === false && !ctx.res.writableFinished) {
+          ctx.res.once("close", finish);
+        } else {
+          finish();
+        }
+      }
+    });
+  };
+}

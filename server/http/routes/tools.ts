@@ -1,0 +1,88 @@
+/** The plain-HTTP face: GET|POST /tools lists the tools, POST /execute runs one. */
+import Router from "@koa/router";
+import type Koa from "koa";
+import { z } from "zod";
+import { requestContext } from "../../context.ts";
+import { deadline } from "../../deadline.ts";
+import { statusFor, ToolTimeoutError, toolErrorMessage } from "../../errors.ts";
+import type { ToolDef } from "../../tools/registry.ts";
+import { HttpError } from "../errors.ts";
+import { readJson } from "../read-json.ts";
+import type { ToolFailed } from "../tool-log.ts";
+
+export interface ToolRoutesOptions {
+  tools: ToolDef[];
+  maxBodyBytes: number;
+  toolTimeoutMs: number;
+  secrets: readonly string[];
+  toolFailed: ToolFailed;
+}
+
+const ExecuteBody = z.object({
+  tool_name: z.string().min(1).max(100),
+  arguments: z.record(z.string(), z.unknown()).optional().default({}),
+});
+
+export function toolRoutes(opts: ToolRoutesOptions): Router {
+  const { tools } = opts;
+  const router = new Router();
+  const listing = tools.map((t) => ({
+    name: t.name,
+    description: t.description,
+    inputSchema: z.toJSONSchema(t.inputSchema, { io: "input" }),
+  }));
+  const listTools = (ctx: Koa.Context) => {
+    ctx.body = { success: true, tools: listing };
+  };
+  router.get("/tools", listTools);
+  router.post("/tools", listTools);
+
+  router.post("/execute", async (ctx) => {
+    const parsed = ExecuteBody.safeParse(await readJson(ctx, opts.maxBodyBytes));
+    if (!parsed.success) {
+      throw new HttpError(400, "bad body", {
+        success: false,
+        error: `Send {"tool_name": "...", "arguments": {...}}. ${z.prettifyError(parsed.error)}`,
+      });
+    }
+    const tool = tools.find((t) => t.name === parsed.data.tool_name);
+    if (!tool) {
+      throw new HttpError(404, "unknown tool", {
+        success: false,
+        error: `Unknown tool "${parsed.data.tool_name}". Tools: ${tools.map((t) => t.name).join(", ")}.`,
+      });
+    }
+    const store = requestContext.getStore();
+    if (store) store.tool = tool.name;
+    const args = tool.inputSchema.safeParse(parsed.data.arguments);
+    if (!args.success) {
+      throw new HttpError(400, "bad arguments", {
+        success: false,
+        error: `Invalid arguments for ${tool.name}: ${z.prettifyError(args.error)}`,
+      });
+    }
+    const gone = new AbortController();
+    const onClose = () => {
+      if (!ctx.res.writableFinished) gone.abort();
+    };
+    // The response's "close" fires when the connection goes away before we answered (the request's
+    // "close" fires as soon as its body has been read).
+    ctx.res.once("close", onClose);
+    const limit = deadline(gone.signal, opts.toolTimeoutMs);
+    try {
+      const out = await tool.run(args.data, { signal: limit.signal });
+      ctx.body = { success: true, result: out.structured };
+    } catch (err) {
+      const failure = limit.timedOut
+        ? new ToolTimeoutError(`${tool.name} did not finish within ${Math.round(opts.toolTimeoutMs / 1000)} s.`)
+        : err;
+      opts.toolFailed(tool.name, failure);
+      ctx.status = statusFor(failure);
+      ctx.body = { success: false, error: toolErrorMessage(failure, opts.secrets) };
+    } finally {
+      limit.dispose();
+      ctx.res.off("close", onClose);
+    }
+  });
+  return router;
+}

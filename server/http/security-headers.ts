@@ -1,0 +1,44 @@
+/** Response headers every answer carries, and CORS for the browser origins that are allowed. */
+import cors from "@koa/cors";
+import { validateOriginHeader } from "@modelcontextprotocol/server";
+import type Koa from "koa";
+
+export function securityHeaders(): Koa.Middleware {
+  return async (ctx, next) => {
+    ctx.set({
+      "X-Content-Type-Options": "nosniff",
+      "X-Frame-Options": "DENY",
+      "Referrer-Policy": "no-referrer",
+      "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+      "Cross-Origin-Resource-Policy": "same-origin",
+      "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+      "Cache-Control": "no-store",
+    });
+    await next();
+  };
+}
+
+export function corsFor(allowedOrigins: readonly string[]): Koa.Middleware {
+  return cors({
+    origin: (ctx) => {
+      const origin = ctx.get("origin");
+      return origin && validateOriginHeader(origin, [...allowedOrigins]).ok && allowedOrigins.length > 0
+        ? origin
+        : "";
+    },
+    allowMethods: ["GET", "POST", "OPTIONS"],
+    allowHeaders: [
+      "Authorization",
+      "X-API-Key",
+      "Content-Type",
+      "Accept",
+      "MCP-Protocol-Version",
+      "Mcp-Method",
+      "Mcp-Name",
+      "Last-Event-ID",
+      "X-Request-Id",
+    ],
+    exposeHeaders: ["X-Request-Id", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"],
+    maxAge: 600,
+  });
+}
