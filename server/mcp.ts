@@ -23,8 +23,12 @@ export const CREDIT =
 export const INSTRUCTIONS = [
   "Tools over e-Stat (政府統計の総合窓口), Japan's official statistics.",
   "Typical flow: search_stats (keywords in Japanese, e.g. 人口 都道府県) → get_meta_info (dimensions and codes) →",
-  "get_stats_data (rows, filtered by codes or names such as 東京都). Values that e-Stat marks with symbols",
-  "(-, X, ***) come back as null with the symbol in raw; notes explain them. Cite tables with get_table_url.",
+  "get_stats_data (rows, filtered by codes or names such as 東京都; page with startPosition). Values that e-Stat marks",
+  "with symbols (-, X, ***) come back as null with the symbol in raw; notes explain them. Cite tables with get_table_url.",
+  "Whole tables: save_dataset stores one (or a filtered part) in the data lake as Parquet, CSV or JSON and returns a",
+  "datasetId; list_datasets shows what is stored; query_dataset filters, groups and aggregates it without e-Stat;",
+  "get_download_url gives a time-limited link to its files. Only save_dataset writes anything.",
+  "Files e-Stat publishes (Excel, CSV, PDF): get_data_catalog.",
   CREDIT,
 ].join("\n");
 
@@ -77,7 +81,11 @@ export function createMcpServerFactory(opts: McpOptions) {
     outputSchema: withCachedJsonSchema(tool.outputSchema),
   }));
   return () => {
-    const server = new McpServer(SERVER_INFO, { capabilities: { logging: {} }, instructions: INSTRUCTIONS });
+    // listChanged false: the tool list never changes and a stateless server could not notify anyone.
+    const server = new McpServer(SERVER_INFO, {
+      capabilities: { logging: {}, tools: { listChanged: false } },
+      instructions: INSTRUCTIONS,
+    });
     for (const { tool, inputSchema, outputSchema } of tools) {
       server.registerTool(
         tool.name,

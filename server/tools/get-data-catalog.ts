@@ -42,7 +42,7 @@ export function getDataCatalogTool(deps: ToolDeps) {
       ),
       stale: z.boolean().optional(),
     }),
-    annotations: { ...READ_ONLY, title: "Find e-Stat files" },
+    annotations: READ_ONLY,
     async run(args, ctx) {
       const r = await deps.estat.catalog(args, ctx.signal);
       const lines = r.entries.flatMap((e) => [

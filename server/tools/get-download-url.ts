@@ -17,7 +17,7 @@ export function getDownloadUrlTool(deps: ToolDeps) {
       expiresInSeconds: z.number().int().min(60).max(MAX_DOWNLOAD_SECONDS).default(3600),
     }),
     outputSchema: z.object({ datasetId: z.string(), format: z.string(), url: z.string(), expiresAt: z.string() }),
-    annotations: { readOnlyHint: true, idempotentHint: false, openWorldHint: false, title: "Download link" },
+    annotations: { readOnlyHint: true, idempotentHint: false, openWorldHint: false },
     async run(args) {
       const r = await deps.lake.downloadUrl(args.datasetId, args.format, args.expiresInSeconds);
       return {

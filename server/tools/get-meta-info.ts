@@ -1,7 +1,20 @@
 import { z } from "zod";
 import { defineTool, READ_ONLY, type ToolDeps } from "./registry.ts";
-import { STALE_NOTE } from "./render.ts";
+import { classText, STALE_NOTE } from "./render.ts";
 import { StatsDataId } from "./schemas.ts";
+
+/** The most classes one call lists per dimension. */
+const MAX_CLASSES = 5000;
+
+/** Exactly how to see the classes a cut list leaves out. */
+function restHint(statsDataId: string, d: { id: string; total: number; classes: unknown[] }) {
+  const more = `${d.total - d.classes.length} more not shown`;
+  if (d.total <= MAX_CLASSES) return `${more}: call get_meta_info with maxClasses=${d.total} to list all`;
+  return (
+    `${more}, past what one call lists (maxClasses ≤ ${MAX_CLASSES}): filter get_stats_data by name, or ` +
+    `save_dataset {"statsDataId": "${statsDataId}"} then get_download_url with format "meta.csv" for every class`
+  );
+}
 
 const Class = z.object({
   code: z.string(),
@@ -21,7 +34,13 @@ export function getMetaInfoTool(deps: ToolDeps) {
       "(0 総数, 1 男, 2 女) and area (00000 全国, 13000 東京都…). Long class lists are cut at maxClasses per dimension.",
     inputSchema: z.object({
       statsDataId: StatsDataId,
-      maxClasses: z.number().int().min(1).max(5000).default(50).describe("Classes listed per dimension"),
+      maxClasses: z
+        .number()
+        .int()
+        .min(1)
+        .max(MAX_CLASSES)
+        .default(50)
+        .describe(`Classes listed per dimension (max ${MAX_CLASSES})`),
     }),
     outputSchema: z.object({
       statsDataId: z.string(),
@@ -39,7 +58,7 @@ export function getMetaInfoTool(deps: ToolDeps) {
       ),
       stale: z.boolean().optional(),
     }),
-    annotations: { ...READ_ONLY, title: "Describe an e-Stat table" },
+    annotations: READ_ONLY,
     async run(args, ctx) {
       const meta = await deps.estat.meta(args.statsDataId, ctx.signal);
       const dimensions = meta.dimensions.map((d) => ({
@@ -53,14 +72,10 @@ export function getMetaInfoTool(deps: ToolDeps) {
         `${meta.table.title} (${meta.table.statName}, ${meta.table.totalNumber} values, updated ${meta.table.updatedDate})`,
         ...dimensions.map(
           (d) =>
-            `- ${d.id} ${d.name} (${d.total}): ` +
-            d.classes
-              .slice(0, 8)
-              .map((c) => `${c.code} ${c.name}`)
-              .join(", ") +
-            (d.total > 8 ? ", …" : ""),
+            `- ${d.id} ${d.name} (${d.total}): ${d.classes.map(classText).join(", ")}` +
+            (d.truncated ? `; ${restHint(args.statsDataId, d)}` : ""),
         ),
-        "Filter get_stats_data with these ids as keys and codes or names as values.",
+        "Filter get_stats_data with these ids as keys and codes or names as values; [unit] is the class's unit.",
         ...(meta.stale ? [STALE_NOTE] : []),
       ];
       return {

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { DataPage, ResolvedFilters, TableMeta } from "../estat/service.ts";
 import { MAX_LIMIT } from "../lake/limits.ts";
 import { defineTool, READ_ONLY, type ToolDeps } from "./registry.ts";
-import { markdownTable, pageHint, STALE_NOTE } from "./render.ts";
+import { markdownTable, pageHint, rawSaysMore, rowsForText, STALE_NOTE } from "./render.ts";
 import { Filters, Row, StatsDataId } from "./schemas.ts";
 
 export function getStatsDataTool(deps: ToolDeps) {
@@ -30,7 +30,7 @@ export function getStatsDataTool(deps: ToolDeps) {
       source: z.enum(["estat", "lake"]),
       stale: z.boolean().optional(),
     }),
-    annotations: { ...READ_ONLY, title: "Read rows of an e-Stat table" },
+    annotations: READ_ONLY,
     async run(args, ctx) {
       const meta = await deps.estat.meta(args.statsDataId, ctx.signal);
       const resolved = deps.estat.resolveFilters(meta, args.filters);
@@ -42,11 +42,12 @@ export function getStatsDataTool(deps: ToolDeps) {
           signal: ctx.signal,
         }));
       const stale = page.stale || meta.stale;
+      const shown = rowsForText(page.rows, meta.dimensions.map((d) => d.id));
       const columns = [
         ...meta.dimensions.map((d) => ({ key: `${d.id}Name`, label: d.name })),
         { key: "value", label: "value" },
         { key: "unit", label: "unit" },
-        { key: "raw", label: "raw" },
+        ...(rawSaysMore(shown) ? [{ key: "raw", label: "raw" }] : []),
       ];
       const noteLine = Object.entries(page.notes)
         .map(([k, v]) => `${k}: ${v}`)
@@ -55,7 +56,7 @@ export function getStatsDataTool(deps: ToolDeps) {
         `${meta.table.title} (${args.statsDataId})`,
         page.rows.length === 0
           ? "No rows match these filters. Check the codes with get_meta_info."
-          : markdownTable(columns, page.rows),
+          : markdownTable(columns, shown),
         pageHint(page.nextPosition, page.total, page.rows.length),
         ...(noteLine ? [`Symbols: ${noteLine}`] : []),
         ...(stale ? [STALE_NOTE] : []),

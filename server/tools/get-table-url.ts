@@ -15,7 +15,6 @@ export function getTableUrlTool() {
       readOnlyHint: true,
       idempotentHint: true,
       openWorldHint: false,
-      title: "Link to a table on e-Stat",
     },
     async run({ statsDataId }) {
       const url = `https://www.e-stat.go.jp/dbview?sid=${statsDataId}`;

@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { defineTool, type ToolDeps } from "./registry.ts";
-import { markdownTable } from "./render.ts";
+import type { Manifest } from "../lake/index.ts";
+import { filtersText, markdownTable } from "./render.ts";
 import { StatsDataId } from "./schemas.ts";
+import { storedDimensions } from "./stored-meta.ts";
 
 export function listDatasetsTool(deps: ToolDeps) {
   return defineTool({
@@ -26,7 +28,7 @@ export function listDatasetsTool(deps: ToolDeps) {
         }),
       ),
     }),
-    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false, title: "List stored datasets" },
+    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     async run(args) {
       const manifests = await deps.lake.listDatasets(args.statsDataId);
       const datasets = manifests.map((m) => ({
@@ -40,22 +42,35 @@ export function listDatasetsTool(deps: ToolDeps) {
         fetchedAt: m.fetchedAt,
         formats: m.files.filter((f) => f.role === "data").map((f) => f.format),
       }));
+      const subsets = await Promise.all(manifests.map((m) => subsetText(deps, m)));
       return {
         structured: { datasets },
         text:
           datasets.length === 0
             ? "The lake holds no datasets yet. Store one with save_dataset."
-            : markdownTable(
-                [
-                  { key: "datasetId", label: "datasetId" },
-                  { key: "title", label: "title" },
-                  { key: "rows", label: "rows" },
-                  { key: "updatedDate", label: "e-Stat update" },
-                  { key: "fetchedAt", label: "fetched" },
-                ],
-                datasets,
-              ),
+            : [
+                markdownTable(
+                  [
+                    { key: "datasetId", label: "datasetId" },
+                    { key: "title", label: "title" },
+                    { key: "subset", label: "subset (filters)" },
+                    { key: "rows", label: "rows" },
+                    { key: "formats", label: "formats" },
+                    { key: "updatedDate", label: "e-Stat update" },
+                    { key: "fetchedAt", label: "fetched" },
+                  ],
+                  datasets.map((d, i) => ({ ...d, subset: subsets[i], formats: d.formats.join(", ") })),
+                ),
+                "Query one with query_dataset; get a file with get_download_url (one of its formats, or meta.json / meta.csv).",
+              ].join("\n"),
       };
     },
   });
+}
+
+/** Which part of the table a dataset holds, with class labels from its stored metadata where readable. */
+async function subsetText(deps: ToolDeps, m: Manifest): Promise<string> {
+  if (Object.keys(m.filters).length === 0) return filtersText(m.filters);
+  const dimensions = await storedDimensions(deps.lake, m.datasetId).catch(() => []);
+  return filtersText(m.filters, dimensions);
 }

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { defineTool, type ToolDeps } from "./registry.ts";
-import { markdownTable } from "./render.ts";
+import { markdownTable, rawSaysMore, rowsForText } from "./render.ts";
 import { DatasetId, Row } from "./schemas.ts";
+import { storedDimensions, whereWithCodes } from "./stored-meta.ts";
 
 const Scalar = z.union([z.string().max(200), z.number()]);
 const Column = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, "a column name such as area, areaName, value");
@@ -18,7 +19,7 @@ export function queryDatasetTool(deps: ToolDeps) {
       "needed). Columns are the row fields of get_stats_data: dimension codes (area, time, cat01…), labels (areaName…), " +
       'unit, value, raw. Example: {"datasetId": "0003445078/all", "where": {"cat01": "0", "area": ["13000", "27000"]}, ' +
       '"groupBy": ["areaName"], "aggregate": {"sum": "value"}, "orderBy": [{"column": "sum_value", "desc": true}]}. ' +
-      `where takes a value, a list, or {"gte", "lte"}. At most ${MAX_QUERY_ROWS} rows come back.`,
+      `where takes a value, a list, or {"gte", "lte"}; a dimension column also takes class names ({"cat01": "総数"}). At most ${MAX_QUERY_ROWS} rows come back.`,
     inputSchema: z.object({
       datasetId: DatasetId,
       columns: z.array(Column).max(64).optional(),
@@ -45,18 +46,28 @@ export function queryDatasetTool(deps: ToolDeps) {
       truncated: z.boolean(),
       scannedRows: z.number(),
     }),
-    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false, title: "Query a stored dataset" },
+    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     async run(args) {
       const { datasetId, ...q } = args;
-      const r = await deps.lake.query(datasetId, q);
+      const manifest = await deps.lake.getManifest(datasetId);
+      const ids = manifest?.dimensions.map((d) => d.id) ?? [];
+      const byDimension = Object.keys(q.where ?? {}).some((k) => ids.includes(k));
+      const where = byDimension ? whereWithCodes(q.where, await storedDimensions(deps.lake, datasetId), datasetId) : q.where;
+      const r = await deps.lake.query(datasetId, { ...q, where });
+      const shown = rowsForText(r.rows, ids);
+      const columns = r.columns.filter((c) => c !== "raw" || !r.columns.includes("value") || rawSaysMore(shown));
+      const codes = byDimension ? `where ${JSON.stringify(where)} (names resolved to codes). ` : "";
       return {
         structured: { datasetId, ...r },
         text: [
-          markdownTable(
-            r.columns.map((c) => ({ key: c, label: c })),
-            r.rows,
-          ),
-          `${r.rows.length} rows${r.truncated ? ` (more matched: raise limit up to ${MAX_QUERY_ROWS}, or aggregate)` : ""}; ${r.scannedRows} rows scanned.`,
+          r.rows.length === 0
+            ? `No rows match. Dimension columns (${ids.join(", ") || "area, time, cat01…"}) hold codes, ` +
+              `their *Name columns (${ids.map((i) => `${i}Name`).join(", ") || "areaName…"}) hold labels; list_datasets shows what the dataset holds.`
+            : markdownTable(
+                columns.map((c) => ({ key: c, label: c })),
+                shown,
+              ),
+          `${codes}${r.rows.length} rows${r.truncated ? ` (more matched: raise limit up to ${MAX_QUERY_ROWS}, or aggregate)` : ""}; ${r.scannedRows} rows scanned.`,
         ].join("\n"),
       };
     },

@@ -36,8 +36,9 @@ export interface ToolDef<I extends z.ZodObject = any, O extends z.ZodObject = an
   run(args: z.infer<I>, ctx: ToolContext): Promise<ToolOutput<z.infer<O>>>;
 }
 
+/** A tool, its `annotations.title` set from its `title` so clients showing either show the same words. */
 export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(def: ToolDef<I, O>): ToolDef<I, O> {
-  return def;
+  return { ...def, annotations: { ...def.annotations, title: def.title } };
 }
 
 /** Read-only tools that reach e-Stat: safe to retry, and open-world. */

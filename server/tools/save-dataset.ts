@@ -1,6 +1,8 @@
 import { z } from "zod";
-import type { DataFormat } from "../lake/index.ts";
+import type { Dimension } from "../estat/normalize.ts";
+import type { DataFormat, Manifest } from "../lake/index.ts";
 import { defineTool, type ToolDeps } from "./registry.ts";
+import { bytesText, filtersText } from "./render.ts";
 import { Filters, StatsDataId } from "./schemas.ts";
 import { type ColumnPage, InputError } from "../estat/service.ts";
 
@@ -23,8 +25,11 @@ export function saveDatasetTool(deps: ToolDeps) {
         .array(z.enum(["parquet", "csv", "json"]))
         .min(1)
         .max(3)
-        .default(["parquet"])
-        .describe('Files to write; Parquet is always written. e.g. ["parquet", "csv"]'),
+        .optional()
+        .describe(
+          'Files to write; Parquet is always written. e.g. ["parquet", "csv"]. Default: the formats the stored ' +
+            "dataset already has (a refresh keeps its CSV), else Parquet only.",
+        ),
       refresh: z.boolean().default(false).describe("Fetch again even when the stored dataset is current"),
     }),
     outputSchema: z.object({
@@ -37,15 +42,17 @@ export function saveDatasetTool(deps: ToolDeps) {
       fromLake: z.boolean(),
       files: z.array(FileOut),
     }),
-    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true, title: "Save to the data lake" },
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     async run(args, ctx) {
       const meta = await deps.estat.meta(args.statsDataId, ctx.signal);
       const resolved = deps.estat.resolveFilters(meta, args.filters);
-      const formats = [...new Set<DataFormat>(["parquet", ...args.formats])];
-      if (!args.refresh) {
-        const current = await deps.lake.findCurrent(args.statsDataId, resolved.normalized, meta.table.updatedDate || undefined);
-        const stored = new Set(current?.files.filter((f) => f.role === "data").map((f) => f.format));
-        if (current && formats.every((f) => stored.has(f))) return summary(current, true);
+      // Any stored version, current or not: its formats are the default, so a refresh never drops a CSV.
+      const saved = await deps.lake.findCurrent(args.statsDataId, resolved.normalized);
+      const savedFormats = saved?.files.filter((f) => f.role === "data").map((f) => f.format) ?? [];
+      const formats = [...new Set<DataFormat>(["parquet", ...(args.formats ?? savedFormats)])];
+      const updated = meta.table.updatedDate || undefined;
+      if (!args.refresh && saved && (updated === undefined || saved.updatedDate === updated)) {
+        if (formats.every((f) => savedFormats.includes(f))) return summary(saved, true, meta.dimensions);
       }
       await ctx.progress?.({ progress: 0, message: `Fetching ${args.statsDataId} from e-Stat…` });
       let first: ColumnPage | undefined = await deps.estat.columnPage(meta, resolved, { signal: ctx.signal });
@@ -77,13 +84,15 @@ export function saveDatasetTool(deps: ToolDeps) {
             ctx.progress?.({ progress: rows, total: totalRows, message: `page ${page}: ${rows} of ${totalRows} rows stored` }),
         },
       );
-      return summary(manifest, false);
+      return summary(manifest, false, meta.dimensions);
     },
   });
 }
 
-function summary(m: import("../lake/index.ts").Manifest, fromLake: boolean) {
+/** What the user can use: the dataset id, its subset, its files and sizes, and how to get a link (not server paths). */
+function summary(m: Manifest, fromLake: boolean, dimensions: Dimension[]) {
   const files = m.files.map((f) => ({ format: f.format, name: f.name, uri: f.uri, bytes: f.bytes }));
+  const data = m.files.filter((f) => f.role === "data");
   return {
     structured: {
       datasetId: m.datasetId,
@@ -96,9 +105,11 @@ function summary(m: import("../lake/index.ts").Manifest, fromLake: boolean) {
       files,
     },
     text: [
-      `${fromLake ? "Already in the lake (current)" : "Saved"}: ${m.datasetId} — ${m.title}, ${m.rows} rows, e-Stat update ${m.updatedDate ?? "unknown"}.`,
-      ...files.map((f) => `- ${f.name} (${f.bytes} bytes): ${f.uri}`),
-      "Query it with query_dataset, or get a link with get_download_url.",
+      `${fromLake ? "Already in the lake (current)" : "Saved"}: ${m.datasetId} — ${m.title}, ${filtersText(m.filters, dimensions)}, ` +
+        `${m.rows} rows, e-Stat update ${m.updatedDate ?? "unknown"}.`,
+      `Formats: ${data.map((f) => `${f.format} (${bytesText(f.bytes)})`).join(", ")}; metadata: meta.json, meta.csv.`,
+      `Query it with query_dataset {"datasetId": "${m.datasetId}"}; for a download link, get_download_url ` +
+        `{"datasetId": "${m.datasetId}", "format": "${data.find((f) => f.format !== "parquet")?.format ?? "parquet"}"}.`,
     ].join("\n"),
   };
 }

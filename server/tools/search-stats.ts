@@ -56,7 +56,7 @@ export function searchStatsTool(deps: ToolDeps) {
       tables: z.array(Table),
       stale: z.boolean().optional(),
     }),
-    annotations: { ...READ_ONLY, title: "Search e-Stat tables" },
+    annotations: READ_ONLY,
     async run(args, ctx) {
       const r = await deps.estat.search(args, ctx.signal);
       const structured = {

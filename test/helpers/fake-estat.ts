@@ -182,13 +182,13 @@ export class FakeEstat {
     }
     switch (endpoint) {
       case "getStatsList":
-        return { body: this.#statsList(params) };
+        return { body: pageList(this.#statsList(params), "GET_STATS_LIST", "DATALIST_INF", "TABLE_INF", params) };
       case "getMetaInfo":
         return this.#metaInfo(params);
       case "getStatsData":
         return this.#statsData(params);
       case "getDataCatalog":
-        return { body: load("constructed/getDataCatalog_kakei.json") };
+        return { body: pageList(catalogOfType(params.get("dataType")), "GET_DATA_CATALOG", "DATA_CATALOG_LIST_INF", "DATA_CATALOG_INF", params) };
       default:
         return { status: 404, body: "<html><body>Not Found</body></html>" };
     }
@@ -293,4 +293,46 @@ export class FakeEstat {
       },
     };
   }
+}
+
+/** The recorded catalog, narrowed as e-Stat does by `dataType` to entries (and files) of that format. */
+function catalogOfType(dataType: string | null): Json {
+  const answer = load("constructed/getDataCatalog_kakei.json");
+  if (!dataType) return answer;
+  const inf = answer.GET_DATA_CATALOG.DATA_CATALOG_LIST_INF;
+  const entries = arr<Json>(inf.DATA_CATALOG_INF).flatMap((e) => {
+    const files = arr<Json>(e.RESOURCES?.RESOURCE).filter((r) => r.FORMAT === dataType);
+    return files.length > 0 ? [{ ...e, RESOURCES: { RESOURCE: files } }] : [];
+  });
+  inf.DATA_CATALOG_INF = entries;
+  inf.NUMBER = entries.length;
+  inf.RESULT_INF = { FROM_NUMBER: entries.length > 0 ? 1 : 0, TO_NUMBER: entries.length };
+  return answer;
+}
+
+/**
+ * One page of a recorded list answer, as e-Stat pages it: `limit` items from `startPosition`, with
+ * NEXT_KEY while the recorded total (NUMBER, which may exceed what was recorded) has more.
+ */
+function pageList(answer: Json, root: string, listKey: string, itemKey: string, params: URLSearchParams): Json {
+  const inf = answer[root]?.[listKey];
+  if (!inf || inf[itemKey] === undefined) return answer;
+  const recorded = arr<Json>(inf[itemKey]);
+  const from = Number(inf.RESULT_INF?.FROM_NUMBER ?? 1);
+  const start = Number(params.get("startPosition") ?? from);
+  const limit = Number(params.get("limit") ?? recorded.length);
+  const total = Number(inf.NUMBER ?? recorded.length);
+  const items = recorded.slice(start - from, start - from + limit);
+  const next = start - 1 + limit < total ? start + limit : undefined;
+  return {
+    ...answer,
+    [root]: {
+      ...answer[root],
+      [listKey]: {
+        ...inf,
+        RESULT_INF: { FROM_NUMBER: start, TO_NUMBER: start + items.length - 1, ...(next ? { NEXT_KEY: next } : {}) },
+        [itemKey]: items.length === 1 ? items[0] : items,
+      },
+    },
+  };
 }
