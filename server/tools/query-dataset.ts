@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineTool, type ToolDeps } from "./registry.ts";
-import { markdownTable, rawSaysMore, rowsForText } from "./render.ts";
+import { filtersText, markdownTable, rawSaysMore, rowsForText } from "./render.ts";
 import { DatasetId, Row } from "./schemas.ts";
 import { storedDimensions, whereWithCodes } from "./stored-meta.ts";
 
@@ -62,7 +62,10 @@ export function queryDatasetTool(deps: ToolDeps) {
         text: [
           r.rows.length === 0
             ? `No rows match. Dimension columns (${ids.join(", ") || "area, time, cat01…"}) hold codes, ` +
-              `their *Name columns (${ids.map((i) => `${i}Name`).join(", ") || "areaName…"}) hold labels; list_datasets shows what the dataset holds.`
+              `their *Name columns (${ids.map((i) => `${i}Name`).join(", ") || "areaName…"}) hold labels. ` +
+              (manifest && Object.keys(manifest.filters).length > 0
+                ? `This dataset holds only ${filtersText(manifest.filters)} of the table.`
+                : "list_datasets shows what each dataset holds.")
             : markdownTable(
                 columns.map((c) => ({ key: c, label: c })),
                 shown,
