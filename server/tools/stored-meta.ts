@@ -4,7 +4,7 @@
  */
 import { text } from "node:stream/consumers";
 import type { Dimension } from "../estat/normalize.ts";
-import { InputError, resolveClass } from "../estat/service.ts";
+import { InputError, resolveClass } from "../estat/filters.ts";
 import type { Lake, WhereCondition } from "../lake/index.ts";
 
 export async function storedDimensions(lake: Lake, datasetId: string): Promise<Dimension[]> {
