@@ -17,11 +17,31 @@ const list = z
       .filter(Boolean),
   );
 
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+/**
+ * A number read from the environment. Unlike `z.coerce.number()`, an empty or non-numeric value is an
+ * error naming the accepted range (`PORT=` would otherwise coerce to 0, a random port).
+ */
+function num(fallback: number, { min = 1, max, whole = true }: { min?: number; max?: number; whole?: boolean } = {}) {
+  const kind = whole ? "a whole number" : "a number";
+  // Fractional values (CACHE_MAX_MB) must be above `min`; whole ones may equal it.
+  const range = !whole ? `greater than ${min}` : max === undefined ? `${min} or more` : `from ${min} to ${max}`;
+  return z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined) return fallback;
+      const n = (whole ? /^\s*\d+\s*$/ : /^\s*\d+(\.\d+)?\s*$/).test(s) ? Number(s) : Number.NaN;
+      if ((whole ? n >= min : n > min) && (max === undefined || n <= max)) return n;
+      ctx.addIssue({ code: "custom", message: `expected ${kind} ${range}, got ${s === "" ? "an empty value" : JSON.stringify(s)}` });
+      return z.NEVER;
+    });
+}
+
+const positiveInt = (fallback: number) => num(fallback);
 
 const Env = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
-  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  PORT: num(8080, { min: 0, max: 65535 }),
   ESTAT_API_URL: z.url({ protocol: /^https?$/ }).default("https://api.e-stat.go.jp/rest/3.0/app"),
   ESTAT_APP_ID: z
     .string()
@@ -31,21 +51,21 @@ const Env = z.object({
     .or(z.literal("").transform(() => undefined)),
   ESTAT_TIMEOUT_MS: positiveInt(60_000),
   ESTAT_MAX_CONCURRENCY: positiveInt(4),
-  ESTAT_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
-  CACHE_MAX_MB: z.coerce.number().positive().default(64),
+  ESTAT_RETRIES: num(2, { min: 0, max: 5 }),
+  CACHE_MAX_MB: num(64, { min: 0, whole: false }),
   CACHE_TTL_SECONDS: positiveInt(3600),
   ALLOWED_HOSTS: list,
   ALLOWED_ORIGINS: list,
   MCP_API_KEYS: list,
   MCP_API_KEY: z.string().trim().optional(),
   MCP_AUTH: z.enum(["keys", "none"]).optional(),
-  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(100),
-  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(5).default(1),
+  RATE_LIMIT_PER_MINUTE: num(100, { min: 0 }),
+  TRUSTED_PROXY_HOPS: num(1, { min: 0, max: 5 }),
   MAX_BODY_BYTES: positiveInt(1024 * 1024),
   TOOL_TIMEOUT_MS: positiveInt(120_000),
   STREAM_AFTER_MS: positiveInt(3000),
   SSE_KEEPALIVE_MS: positiveInt(15_000),
-  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(25_000),
+  SHUTDOWN_GRACE_MS: num(25_000, { min: 0 }),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt(125_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DATA_LAKE: z.string().optional(),
@@ -68,45 +88,74 @@ export function secretsOf(config: Config): string[] {
   );
 }
 
-/** The only reader of process.env: parse once at start-up, fail listing every bad key. */
-export function parseEnv(env: Record<string, string | undefined> = process.env) {
-  const r = Env.safeParse(env);
-  if (!r.success) {
-    throw new ConfigError(`Invalid environment:\n${z.prettifyError(r.error)}`);
+/** Keys whose values are never repeated in an error (they are, or may carry, secrets). */
+const SECRET_KEY = /KEY|SECRET|APP_ID|TOKEN|PASSWORD/;
+
+/** One line for a bad variable: what it accepts, and what it got unless that may be a secret. */
+function describeIssue(key: string, issue: z.core.$ZodIssue, raw: string | undefined): string {
+  const got = SECRET_KEY.test(key) || raw === undefined ? "" : `, got ${raw === "" ? "an empty value" : JSON.stringify(raw)}`;
+  switch (issue.code) {
+    case "custom":
+      return `${key}: ${issue.message}`;
+    case "invalid_value":
+      return `${key}: expected one of ${issue.values.map(String).join(", ")}${got}`;
+    case "invalid_format":
+      return `${key}: expected ${issue.format === "url" ? "a URL (http:// or https://)" : issue.format}${got}`;
+    case "too_small":
+      return `${key}: expected at least ${issue.minimum} characters`;
+    default:
+      return `${key}: ${issue.message}${got}`;
   }
-  const e = r.data;
-  const loopback = LOOPBACK.has(e.HOST);
-  const apiKeys = [...e.MCP_API_KEYS, ...(e.MCP_API_KEY ? [e.MCP_API_KEY] : [])];
-  for (const key of apiKeys) {
-    if (!/^[A-Za-z0-9._~-]{16,}$/.test(key)) {
-      throw new ConfigError(
-        "MCP_API_KEYS: every key must be at least 16 URL-safe characters (A-Z a-z 0-9 . _ ~ -). Generate one with `npm run keygen`.",
-      );
+}
+
+/**
+ * The only reader of process.env: parse once at start-up. Every variable is checked on its own, then
+ * the combinations, so one ConfigError lists every problem at once (one line each, with what is
+ * accepted) rather than the first.
+ */
+export function parseEnv(env: Record<string, string | undefined> = process.env) {
+  const problems: string[] = [];
+  const bad = new Set<string>();
+  const parsed: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(Env.shape)) {
+    const r = (schema as z.ZodType).safeParse(env[key]);
+    if (r.success) parsed[key] = r.data;
+    else {
+      bad.add(key);
+      for (const issue of r.error.issues) problems.push(describeIssue(key, issue, env[key]));
     }
   }
+  const e = parsed as z.infer<typeof Env>;
+  const ok = (...keys: string[]) => keys.every((k) => !bad.has(k));
+  const loopback = LOOPBACK.has(e.HOST);
+  const apiKeys = ok("MCP_API_KEYS", "MCP_API_KEY") ? [...e.MCP_API_KEYS, ...(e.MCP_API_KEY ? [e.MCP_API_KEY] : [])] : [];
+  if (apiKeys.some((key) => !/^[A-Za-z0-9._~-]{16,}$/.test(key))) {
+    problems.push(
+      "MCP_API_KEYS: every key must be at least 16 URL-safe characters (A-Z a-z 0-9 . _ ~ -). Generate one with `npm run keygen`.",
+    );
+  }
   const authMode = e.MCP_AUTH ?? (apiKeys.length > 0 ? "keys" : loopback ? "none" : undefined);
-  if (authMode === undefined) {
-    throw new ConfigError(
+  if (authMode === undefined && ok("HOST", "MCP_AUTH", "MCP_API_KEYS", "MCP_API_KEY")) {
+    problems.push(
       `HOST=${e.HOST} exposes the server beyond this machine, but no MCP_API_KEYS are set. ` +
         "Set MCP_API_KEYS (generate one with `npm run keygen`), or set MCP_AUTH=none if something in front of " +
         "the server (a VPN, a private network, an authenticating proxy) already decides who may call it.",
     );
   }
-  if (authMode === "keys" && apiKeys.length === 0) {
-    throw new ConfigError(
-      "MCP_AUTH=keys needs at least one key in MCP_API_KEYS. Generate one with `npm run keygen`.",
-    );
+  if (authMode === "keys" && apiKeys.length === 0 && ok("MCP_API_KEYS", "MCP_API_KEY")) {
+    problems.push("MCP_AUTH=keys needs at least one key in MCP_API_KEYS. Generate one with `npm run keygen`.");
   }
   const lake = e.DATA_LAKE ?? (e.S3_BUCKET ? `s3://${e.S3_BUCKET}` : "file://./data");
-  if (!/^(s3|file):\/\/./.test(lake)) {
-    throw new ConfigError(`DATA_LAKE must be s3://bucket/prefix or file://path, got "${lake}".`);
+  if (ok("DATA_LAKE", "S3_BUCKET") && !/^(s3|file):\/\/./.test(lake)) {
+    problems.push(`DATA_LAKE: expected s3://bucket/prefix or file://path, got ${JSON.stringify(lake)}`);
   }
+  if (ok("S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY") && Boolean(e.S3_ACCESS_KEY_ID) !== Boolean(e.S3_SECRET_ACCESS_KEY)) {
+    problems.push("S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together: set both, or neither to use the AWS credential chain.");
+  }
+  if (problems.length > 0) throw new ConfigError(problems.join("\n"));
   const localNames = ["localhost", "127.0.0.1", "[::1]"];
   const hostnames = (xs: string[]) =>
     xs.map((x) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(x) ? new URL(x).host.replace(/:\d+$/, "") : x));
-  if (Boolean(e.S3_ACCESS_KEY_ID) !== Boolean(e.S3_SECRET_ACCESS_KEY)) {
-    throw new ConfigError("S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together: set both, or neither to use the AWS credential chain.");
-  }
   return {
     host: e.HOST,
     port: e.PORT,
@@ -123,7 +172,7 @@ export function parseEnv(env: Record<string, string | undefined> = process.env) 
     allowedHosts: e.ALLOWED_HOSTS.length > 0 ? hostnames(e.ALLOWED_HOSTS) : loopback ? localNames : [],
     /** Origins accepted for browser requests; requests without Origin are not browser requests and pass. */
     allowedOrigins: e.ALLOWED_ORIGINS.length > 0 ? hostnames(e.ALLOWED_ORIGINS) : loopback ? localNames : [],
-    auth: { mode: authMode, keys: apiKeys },
+    auth: { mode: authMode as "keys" | "none", keys: apiKeys },
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     /** Proxies in front that append to X-Forwarded-For (ALB: 1; CloudFront + ALB: 2; none: 0). */
     trustedProxyHops: e.TRUSTED_PROXY_HOPS,

@@ -13,7 +13,12 @@ async function main() {
     config = parseEnv();
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`estat-mcp-cloud: ${err.message}\n`);
+      const lines = err.message.split("\n");
+      process.stderr.write(
+        lines.length === 1
+          ? `estat-mcp-cloud: ${err.message}\n`
+          : `estat-mcp-cloud: ${lines.length} problems in the environment:\n${lines.map((l) => `  - ${l}\n`).join("")}`,
+      );
       process.exit(2);
     }
     throw err;
@@ -24,7 +29,15 @@ async function main() {
   });
   guardUnhandledRejections(logger);
   const deps = createDeps(config, logger);
-  const serving = await serve(deps);
+  let serving: Awaited<ReturnType<typeof serve>>;
+  try {
+    serving = await serve(deps);
+  } catch (err) {
+    // A taken port is the one listen error a person causes and can fix: one line, not a stack trace.
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`estat-mcp-cloud: ${err.message}\n`);
+    process.exit(1);
+  }
   logger.info(
     {
       event: "listening",

@@ -6,6 +6,7 @@ import { once } from "node:events";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type AppDeps, type AppHandle, createApp } from "./app.ts";
+import { ConfigError } from "./config.ts";
 
 export interface Serving {
   server: Server;
@@ -34,7 +35,12 @@ export async function serve(
   server.keepAliveTimeout = config.keepAliveTimeoutMs;
   server.headersTimeout = config.keepAliveTimeoutMs + 5000;
   server.requestTimeout = 0;
-  await once(server, "listening");
+  await once(server, "listening").catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== "EADDRINUSE" && err.code !== "EACCES") throw err;
+    const port = at.port ?? config.port;
+    const why = err.code === "EADDRINUSE" ? "is in use" : "needs privileges this user lacks";
+    throw new ConfigError(`port ${port} on ${host} ${why}; set PORT to a free port (e.g. PORT=${port + 1} npm start).`);
+  });
   const port = (server.address() as AddressInfo).port;
   const local = ["0.0.0.0", "::"].includes(host) ? "127.0.0.1" : host;
   const base = `http://${local.includes(":") ? `[${local}]` : local}:${port}`;
