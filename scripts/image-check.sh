@@ -11,7 +11,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
 node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 24 ? 0 : 1)' ||
-  { echo "image-check: Node >= 24 required (the image runs node:24-slim)" >&2; exit 1; }
+  { echo "estat-mcp-cloud: npm run image-check needs Node 24 (the image runs node:24-slim; this is $(node --version)); without nvm, run \`npx -y node@24 --run image-check\` (Node 24 from the npm registry), or \`nvm use\` (.nvmrc)." >&2; exit 1; }
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/estat-image-check.XXXXXX")"
 server_pid=""

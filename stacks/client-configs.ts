@@ -1,15 +1,22 @@
-/** The MCP clients we write configuration for, and the file each one reads. */
+/**
+ * The MCP clients we write configuration for, the file each one reads, and how each keeps the key out
+ * of that file (many of these files live in a repository: `.mcp.json`, `.vscode/`, `.cursor/`, `.kiro/`).
+ * Formats from each client's own documentation (see docs/deploy-aws.md, "Connecting clients").
+ */
 export const CLIENTS = {
-  "claude-code": { file: ".mcp.json", where: "project root (or run the `command` shown)" },
+  "claude-code": { file: ".mcp.json", where: "project root (or run the `claude mcp add` command shown)", key: "env" },
   "claude-desktop": {
     file: "claude_desktop_config.json",
     where: "macOS ~/Library/Application Support/Claude/, Windows %APPDATA%\\Claude\\",
+    key: "file",
   },
-  cursor: { file: "mcp.json", where: "~/.cursor/ or <project>/.cursor/" },
-  vscode: { file: "mcp.json", where: "<project>/.vscode/" },
-  cline: { file: "cline_mcp_settings.json", where: "Cline: MCP Servers → Configure → Configure MCP Servers" },
-  kiro: { file: "mcp.json", where: "~/.kiro/settings/ or <project>/.kiro/settings/" },
-  windsurf: { file: "mcp_config.json", where: "~/.codeium/windsurf/" },
+  cursor: { file: "mcp.json", where: "~/.cursor/ or <project>/.cursor/", key: "env" },
+  vscode: { file: "mcp.json", where: "<project>/.vscode/ (VS Code asks for the key once and keeps it)", key: "prompt" },
+  cline: { file: "cline_mcp_settings.json", where: "Cline: MCP Servers → Configure → Configure MCP Servers", key: "file" },
+  kiro: { file: "mcp.json", where: "~/.kiro/settings/ or <project>/.kiro/settings/", key: "env" },
+  windsurf: { file: "mcp_config.json", where: "~/.codeium/windsurf/", key: "env" },
+  codex: { file: "config.toml", where: "~/.codex/config.toml (add the [mcp_servers.estat] table)", key: "env" },
+  gemini: { file: "settings.json", where: "~/.gemini/settings.json or <project>/.gemini/settings.json", key: "env" },
 } as const;
 
 export type ClientName = keyof typeof CLIENTS;
@@ -17,20 +24,46 @@ export const CLIENT_NAMES = Object.keys(CLIENTS) as ClientName[];
 
 /** The name the server appears under in every client. */
 export const SERVER_NAME = "estat";
+/** The environment variable the clients read the key from (unless `plain`). */
+export const KEY_ENV = "ESTAT_MCP_API_KEY";
+/** VS Code's input id: it prompts once (`password: true`) and keeps the answer in its secret storage. */
+export const VSCODE_INPUT = "estat-mcp-api-key";
+/** Claude Desktop's stdio bridge, pinned: `npx -y mcp-remote` would run whatever is newest that day. */
+export const MCP_REMOTE = "mcp-remote@0.15.1";
+/**
+ * Per-call timeout for clients that have one, in seconds: above the server's own tool deadline
+ * (TOOL_TIMEOUT_MS, 120 s), so the server's clear timeout error arrives before the client gives up.
+ */
+export const CLIENT_TOOL_TIMEOUT_S = 180;
 
-/** The one-liner that registers the server with Claude Code instead of writing `.mcp.json`. */
-export function claudeCodeCommand(endpoint: string, apiKey: string): string {
-  return `claude mcp add --transport http ${SERVER_NAME} ${endpoint} --header "X-API-Key: ${apiKey}"`;
+export interface ClientConfigOptions {
+  /** Write the key itself into every file instead of each client's secret mechanism. */
+  plain?: boolean;
+}
+
+/** The one-liner that registers the server with Claude Code; the key stays in the environment. */
+export function claudeCodeCommand(endpoint: string, apiKey: string | undefined, { plain = false }: ClientConfigOptions = {}): string {
+  const header = apiKey === undefined ? "" : ` --header "X-API-Key: ${plain ? apiKey : `\${${KEY_ENV}}`}"`;
+  return `claude mcp add --transport http ${SERVER_NAME} ${endpoint}${header}`;
 }
 
 /**
- * The exact configuration file content each MCP client needs to reach the server at `endpoint` (the `/mcp` URL)
- * with `apiKey`. Platform-neutral: every target produces an endpoint and a key.
+ * The configuration each MCP client needs to reach the server at `endpoint` (the `/mcp` URL). With an
+ * `apiKey` each file names the key through the client's own mechanism (an environment variable, or
+ * VS Code's password prompt); only clients whose file sits outside any project (Claude Desktop, Cline)
+ * hold the key itself. Without one (a local server with MCP_AUTH=none) no header is sent.
+ * Platform-neutral: every target produces an endpoint and a key.
  */
-export function clientConfigs(endpoint: string, apiKey: string): Record<ClientName, object> {
-  const headers = { "X-API-Key": apiKey };
+export function clientConfigs(
+  endpoint: string,
+  apiKey: string | undefined,
+  { plain = false }: ClientConfigOptions = {},
+): Record<ClientName, object> {
+  const keyed = apiKey !== undefined;
+  const header = (ref: string) => (keyed ? { headers: { "X-API-Key": plain ? apiKey : ref } } : {});
+  const literal = keyed ? { headers: { "X-API-Key": apiKey } } : {};
   return {
-    "claude-code": { mcpServers: { [SERVER_NAME]: { type: "http", url: endpoint, headers } } },
+    "claude-code": { mcpServers: { [SERVER_NAME]: { type: "http", url: endpoint, ...header(`\${${KEY_ENV}}`) } } },
     // Claude Desktop reaches remote servers through the mcp-remote stdio bridge. The key travels in an
     // environment variable: spaces inside args are mangled on Windows, hence `X-API-Key:${…}`.
     "claude-desktop": {
@@ -39,26 +72,45 @@ export function clientConfigs(endpoint: string, apiKey: string): Record<ClientNa
           command: "npx",
           args: [
             "-y",
-            "mcp-remote",
+            MCP_REMOTE,
             endpoint,
-            "--header",
-            "X-API-Key:${ESTAT_MCP_API_KEY}",
+            ...(keyed ? ["--header", `X-API-Key:\${${KEY_ENV}}`] : []),
             "--transport",
             "http-only",
+            ...(endpoint.startsWith("http://") ? ["--allow-http"] : []),
           ],
-          env: { ESTAT_MCP_API_KEY: apiKey },
+          ...(keyed ? { env: { [KEY_ENV]: apiKey } } : {}),
         },
       },
     },
-    cursor: { mcpServers: { [SERVER_NAME]: { url: endpoint, headers } } },
-    vscode: { servers: { [SERVER_NAME]: { type: "http", url: endpoint, headers } } },
-    // Cline's timeout is in seconds: above the server's 60 s e-Stat timeout.
+    cursor: { mcpServers: { [SERVER_NAME]: { url: endpoint, ...header(`\${env:${KEY_ENV}}`) } } },
+    vscode: {
+      ...(keyed && !plain
+        ? { inputs: [{ type: "promptString", id: VSCODE_INPUT, description: "estat-mcp-cloud API key", password: true }] }
+        : {}),
+      servers: { [SERVER_NAME]: { type: "http", url: endpoint, ...header(`\${input:${VSCODE_INPUT}}`) } },
+    },
+    // Cline's file lives in the editor's own storage and has no variable syntax; its timeout is in seconds.
     cline: {
       mcpServers: {
-        [SERVER_NAME]: { type: "streamableHttp", url: endpoint, headers, disabled: false, timeout: 120 },
+        [SERVER_NAME]: { type: "streamableHttp", url: endpoint, ...literal, disabled: false, timeout: CLIENT_TOOL_TIMEOUT_S },
       },
     },
-    kiro: { mcpServers: { [SERVER_NAME]: { url: endpoint, headers, disabled: false } } },
-    windsurf: { mcpServers: { [SERVER_NAME]: { serverUrl: endpoint, headers } } },
+    kiro: { mcpServers: { [SERVER_NAME]: { url: endpoint, ...header(`\${${KEY_ENV}}`), disabled: false } } },
+    windsurf: { mcpServers: { [SERVER_NAME]: { serverUrl: endpoint, ...header(`\${env:${KEY_ENV}}`) } } },
+    // TOML in the file (the script renders it); `env_http_headers` maps a header to a variable's name.
+    codex: {
+      mcp_servers: {
+        [SERVER_NAME]: {
+          url: endpoint,
+          ...(keyed ? (plain ? { http_headers: { "X-API-Key": apiKey } } : { env_http_headers: { "X-API-Key": KEY_ENV } }) : {}),
+          tool_timeout_sec: CLIENT_TOOL_TIMEOUT_S,
+        },
+      },
+    },
+    // Gemini CLI expands $VAR / ${VAR} in settings.json strings; its timeout is in milliseconds.
+    gemini: {
+      mcpServers: { [SERVER_NAME]: { httpUrl: endpoint, ...header(`\${${KEY_ENV}}`), timeout: CLIENT_TOOL_TIMEOUT_S * 1000 } },
+    },
   };
 }

@@ -600,8 +600,9 @@ describe("aws-fargate target, dev stack (Pulumi.dev.yaml)", () => {
     it("exports every client's configuration for the endpoint and the key", () => {
       assert.deepEqual(run.outputs.clientConfigs, clientConfigs(`https://${HOST}/mcp`, GENERATED_KEY));
       assert.deepEqual(run.outputs.clientConfigs.vscode, {
+        inputs: [{ type: "promptString", id: "estat-mcp-api-key", description: "estat-mcp-cloud API key", password: true }],
         servers: {
-          estat: { type: "http", url: `https://${HOST}/mcp`, headers: { "X-API-Key": GENERATED_KEY } },
+          estat: { type: "http", url: `https://${HOST}/mcp`, headers: { "X-API-Key": "${input:estat-mcp-api-key}" } },
         },
       });
       assert.deepEqual(Object.keys(run.outputs.clientConfigs), [
@@ -612,6 +613,8 @@ describe("aws-fargate target, dev stack (Pulumi.dev.yaml)", () => {
         "cline",
         "kiro",
         "windsurf",
+        "codex",
+        "gemini",
       ]);
     });
 
