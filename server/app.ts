@@ -5,7 +5,8 @@
 import Koa from "koa";
 import { type Config, secretsOf } from "./config.ts";
 import type { EstatClient } from "./estat/client.ts";
-import { apiKeys } from "./http/auth/api-keys.ts";
+import { createAuthenticator } from "./http/auth/index.ts";
+import { authenticate } from "./http/auth/middleware.ts";
 import { errors } from "./http/errors.ts";
 import { hostOrigin } from "./http/host-origin.ts";
 import { isOpenPath } from "./http/open-paths.ts";
@@ -68,7 +69,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(securityHeaders());
   app.use(corsFor(config.allowedOrigins));
   app.use(hostOrigin(config));
-  app.use(apiKeys(config.auth));
+  app.use(authenticate(createAuthenticator(config.auth), { failuresPerMinute: config.authFailuresPerMinute }));
   // Per key (per client IP without auth), per instance; the fleet-wide limit is the WAF's.
   app.use(createRateLimit({ perMinute: config.rateLimitPerMinute, skip: (ctx) => isOpenPath(ctx.path) }));
 

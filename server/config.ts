@@ -59,7 +59,9 @@ const Env = z.object({
   MCP_API_KEYS: list,
   MCP_API_KEY: z.string().trim().optional(),
   MCP_AUTH: z.enum(["keys", "none"]).optional(),
-  RATE_LIMIT_PER_MINUTE: num(100, { min: 0 }),
+  // NaN when unset: the default depends on the auth mode (see rateLimitPerMinute below).
+  RATE_LIMIT_PER_MINUTE: num(Number.NaN, { min: 0 }),
+  AUTH_FAILURES_PER_MINUTE: num(20, { min: 0 }),
   TRUSTED_PROXY_HOPS: num(1, { min: 0, max: 5 }),
   MAX_BODY_BYTES: positiveInt(1024 * 1024),
   TOOL_TIMEOUT_MS: positiveInt(120_000),
@@ -173,7 +175,17 @@ export function parseEnv(env: Record<string, string | undefined> = process.env) 
     /** Origins accepted for browser requests; requests without Origin are not browser requests and pass. */
     allowedOrigins: e.ALLOWED_ORIGINS.length > 0 ? hostnames(e.ALLOWED_ORIGINS) : loopback ? localNames : [],
     auth: { mode: authMode as "keys" | "none", keys: apiKeys },
-    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    /**
+     * Requests per key (per client IP without auth) per minute. Off by default only for a loopback server
+     * without auth (`npm start`, the demo): the limit protects deployed servers, not a person exploring.
+     */
+    rateLimitPerMinute: Number.isNaN(e.RATE_LIMIT_PER_MINUTE)
+      ? authMode === "none" && loopback
+        ? 0
+        : 100
+      : e.RATE_LIMIT_PER_MINUTE,
+    /** Failed authentications per client IP per minute before further attempts get 429. */
+    authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
     /** Proxies in front that append to X-Forwarded-For (ALB: 1; CloudFront + ALB: 2; none: 0). */
     trustedProxyHops: e.TRUSTED_PROXY_HOPS,
     maxBodyBytes: e.MAX_BODY_BYTES,

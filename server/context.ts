@@ -7,7 +7,13 @@ export interface RequestContext {
   upstreamMs: number;
   tool?: string;
   rpcMethod?: string;
+  /** The API key's id (MCP_AUTH=keys). */
   keyId?: string;
+  /** The token's subject (MCP_AUTH=oauth), and the client it was issued to. */
+  principal?: string;
+  clientId?: string;
+  /** Why authentication failed: a short fixed word, never what was presented. */
+  authFailure?: string;
   toolError?: string;
 }
 

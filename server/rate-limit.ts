@@ -17,7 +17,12 @@ export interface RateLimitOptions {
   windowSeconds?: number;
 }
 
-export const keyIdOrIp = (ctx: Koa.Context): string => requestContext.getStore()?.keyId ?? `ip:${ctx.ip}`;
+export const keyIdOrIp = (ctx: Koa.Context): string => {
+  const store = requestContext.getStore();
+  if (store?.keyId) return store.keyId;
+  if (store?.principal) return `sub:${store.principal}`;
+  return `ip:${ctx.ip}`;
+};
 
 export function createRateLimit(opts: RateLimitOptions = {}): Koa.Middleware {
   const limit = opts.perMinute ?? 100;

@@ -5,6 +5,7 @@ import { type RequestContext, requestContext } from "../context.ts";
 import type { Logger } from "../logger.ts";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const MAX_LOGGED_PATH = 256;
 
 export function requestLog(logger: Logger): Koa.Middleware {
   return async (ctx, next) => {
@@ -23,13 +24,17 @@ export function requestLog(logger: Logger): Koa.Middleware {
               event: "request",
               id,
               method: ctx.method,
-              path: ctx.path,
+              // Bounded: a request line can be ~16 KB long, and a failed authentication costs an attacker nothing.
+              path: ctx.path.length > MAX_LOGGED_PATH ? `${ctx.path.slice(0, MAX_LOGGED_PATH)}…` : ctx.path,
               status: ctx.respond === false ? ctx.res.statusCode : ctx.status,
               durationMs: Math.round(performance.now() - started),
               rpcMethod: store.rpcMethod,
               tool: store.tool,
               toolError: store.toolError,
               keyId: store.keyId,
+              principal: store.principal,
+              clientId: store.clientId,
+              authFailure: store.authFailure,
               upstream: store.upstream,
               upstreamMs: store.upstreamMs,
             },

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { keyId } from "../../server/auth.ts";
+import { KEY_INVALID as INVALID, KEY_MISSING as MISSING } from "../../server/http/auth/api-keys.ts";
 import { ConfigError, parseEnv } from "../../server/config.ts";
 import { FakeEstat } from "../helpers/fake-estat.ts";
 import { connect, type Running, rawRequest, rpc, startServer } from "../helpers/server.ts";
@@ -29,10 +30,23 @@ function call(base: string, route: (typeof ROUTES)[number], headers: Record<stri
   });
 }
 
-const MISSING =
-  "Unauthorized: send the API key as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'.";
-const INVALID =
-  "Unauthorized: the API key is not valid. Check MCP_API_KEYS on the server and the key in your client.";
+// 403 without WWW-Authenticate, and no "Unauthorized" in the text: what every client shows instead of
+// starting an OAuth sign-in (server/http/auth/api-keys.ts; the real clients in auth-clients.test.ts).
+describe("API key refusals (server/http/auth/api-keys.ts)", () => {
+  it("say what to send and where keys come from, without the word mcp-remote reads as 'start OAuth'", () => {
+    assert.equal(
+      MISSING,
+      "API key required: send it as 'X-API-Key: <key>' or 'Authorization: Bearer <key>'. " +
+        "Keys come from whoever runs this server (MCP_API_KEYS on the server; `npm run keygen` makes one).",
+    );
+    assert.equal(
+      INVALID,
+      "API key not accepted: it is not one of this server's MCP_API_KEYS. Check the key in your client's " +
+        "configuration, sent as 'X-API-Key: <key>' or 'Authorization: Bearer <key>'.",
+    );
+    for (const m of [MISSING, INVALID]) assert.doesNotMatch(m, /unauthorized/i);
+  });
+});
 
 describe("API keys (MCP_API_KEYS) on every route", () => {
   let fake: FakeEstat;
@@ -44,6 +58,7 @@ describe("API keys (MCP_API_KEYS) on every route", () => {
       ESTAT_APP_ID: fake.appId,
       MCP_API_KEYS: `${K1},${K2}`,
       RATE_LIMIT_PER_MINUTE: "0",
+      AUTH_FAILURES_PER_MINUTE: "0",
     });
   });
   after(async () => {
@@ -52,17 +67,18 @@ describe("API keys (MCP_API_KEYS) on every route", () => {
   });
 
   for (const route of ROUTES) {
-    it(`${route.name} without a key: 401, a JSON-RPC error, no OAuth metadata`, async () => {
+    it(`${route.name} without a key: 403, a JSON-RPC error, no OAuth challenge`, async () => {
       const res = await call(srv.base, route);
-      assert.equal(res.status, 401);
-      assert.equal(res.headers.get("www-authenticate"), 'Bearer realm="estat-mcp-cloud"');
+      assert.equal(res.status, 403);
+      assert.equal(res.headers.get("www-authenticate"), null);
       assert.deepEqual(await res.json(), { jsonrpc: "2.0", error: { code: -32001, message: MISSING }, id: null });
     });
 
-    it(`${route.name} with a wrong key: 401`, async () => {
+    it(`${route.name} with a wrong key: 403`, async () => {
       for (const headers of [bearer(WRONG), xKey(WRONG), { authorization: `Basic ${K1}` }]) {
         const res = await call(srv.base, route, headers);
-        assert.equal(res.status, 401, JSON.stringify(headers));
+        assert.equal(res.status, 403, JSON.stringify(headers));
+        assert.equal(res.headers.get("www-authenticate"), null);
         const body = (await res.json()) as { error: { code: number; message: string } };
         assert.equal(body.error.code, -32001);
       }
@@ -114,7 +130,7 @@ describe("API keys (MCP_API_KEYS) on every route", () => {
     assert.equal(res.headers.get("www-authenticate"), null);
   });
 
-  // Clients probe discovery without a key after their first 401; a 401 here is what starts OAuth.
+  // Clients probe discovery without a key; a 401 here is what starts OAuth.
   // Regression: the auth middleware used to answer /.well-known/* with 401 before the 404 handler ran.
   it("answers /.well-known/oauth-protected-resource with a plain 404 (without a key)", async () => {
     for (const path of ["/.well-known/oauth-protected-resource", "/.well-known/oauth-authorization-server"]) {
@@ -131,8 +147,9 @@ describe("API keys (MCP_API_KEYS) on every route", () => {
     const line = (id: string) => JSON.parse(srv.logs.find((l) => l.includes(`"id":"${id}"`)) ?? "{}");
     assert.equal(line("auth-log-k2").keyId, keyId(K2));
     assert.match(keyId(K2), /^key_[0-9a-f]{8}$/);
-    assert.equal(line("auth-log-wrong").status, 401);
+    assert.equal(line("auth-log-wrong").status, 403);
     assert.equal(line("auth-log-wrong").keyId, undefined);
+    assert.equal(line("auth-log-wrong").authFailure, "invalid_key");
     for (const secret of [K1, K2, WRONG]) {
       assert.equal(srv.logs.filter((l) => l.includes(secret)).length, 0, secret);
     }
@@ -245,9 +262,15 @@ describe("parseEnv: who may call (server/config.ts)", () => {
     }
   });
 
-  it("defaults the rate limit to 100 per minute and reads RATE_LIMIT_PER_MINUTE", () => {
-    assert.equal(parseEnv({}).rateLimitPerMinute, 100);
+  // Issue 10: the demo rate-limited its own user after ~15 calls. The limit is for deployed servers.
+  it("defaults the rate limit to 100 per minute wherever callers authenticate, off on loopback without auth", () => {
+    assert.equal(parseEnv({ MCP_API_KEYS: K1 }).rateLimitPerMinute, 100);
+    assert.equal(parseEnv({ HOST: "0.0.0.0", MCP_API_KEYS: K1 }).rateLimitPerMinute, 100);
+    assert.equal(parseEnv({ HOST: "0.0.0.0", MCP_AUTH: "none" }).rateLimitPerMinute, 100);
+    assert.equal(parseEnv({}).rateLimitPerMinute, 0);
+    assert.equal(parseEnv({ HOST: "127.0.0.1" }).rateLimitPerMinute, 0);
     assert.equal(parseEnv({ RATE_LIMIT_PER_MINUTE: "5" }).rateLimitPerMinute, 5);
+    assert.equal(parseEnv({ MCP_API_KEYS: K1, RATE_LIMIT_PER_MINUTE: "0" }).rateLimitPerMinute, 0);
   });
 });
 

@@ -120,7 +120,7 @@ describe("data lake tools over MCP (filesystem lake, 250,000-row table)", functi
     const r = await client.callTool({ name: "get_download_url", arguments: { datasetId: `${table.statsDataId}/all`, format: "csv" } });
     const { url } = r.structuredContent as { url: string };
     assert.ok(url.startsWith(`${srv.base}/datasets/${table.statsDataId}/all/`), url);
-    assert.equal((await fetch(url)).status, 401);
+    assert.equal((await fetch(url)).status, 403);
     const res = await fetch(url, { headers: auth });
     assert.equal(res.status, 200);
     const bytes = Buffer.from(await res.arrayBuffer());

@@ -1,13 +1,27 @@
 /**
- * API keys: required everywhere but health checks and CORS preflights. The one place a key is checked;
- * the key id (never the key) goes into the request context for the log line and the rate limit.
+ * MCP_AUTH=keys: static API keys (MCP_API_KEYS), sent as `X-API-Key` or `Authorization: Bearer`.
+ *
+ * A refusal is a 403 without WWW-Authenticate, not a 401. The common MCP clients treat any 401 as the
+ * start of an OAuth sign-in, whatever its challenge says: the MCP Inspector CLI stops with "Interactive
+ * OAuth requires a TTY", mcp-remote waits for a browser sign-in forever, and the SDK's client (which
+ * Claude Code and Cursor build on) runs OAuth discovery and registration before it shows anything. On a
+ * 403 without an `insufficient_scope` challenge they stop and show the body, which says what to send.
+ * The message must not contain the word "Unauthorized": mcp-remote 0.15 starts OAuth on any error whose
+ * text includes it. test/server/auth-clients.test.ts runs the real Inspector CLI and mcp-remote.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import type Koa from "koa";
 import { keyId } from "../../auth.ts";
-import { requestContext } from "../../context.ts";
-import { HttpError, rpcError } from "../errors.ts";
-import { isOpenPath } from "../open-paths.ts";
+import { rpcError } from "../errors.ts";
+import type { Authenticator, AuthFailure } from "./authenticator.ts";
+
+export const KEY_MISSING =
+  "API key required: send it as 'X-API-Key: <key>' or 'Authorization: Bearer <key>'. " +
+  "Keys come from whoever runs this server (MCP_API_KEYS on the server; `npm run keygen` makes one).";
+export const KEY_INVALID =
+  "API key not accepted: it is not one of this server's MCP_API_KEYS. Check the key in your client's " +
+  "configuration, sent as 'X-API-Key: <key>' or 'Authorization: Bearer <key>'.";
+export const KEYS_NOT_OAUTH =
+  "Not found. This server takes API keys (X-API-Key: <key> or Authorization: Bearer <key>), not OAuth.";
 
 /** Checks presented keys against the configured ones in constant time (per configured key). */
 export function createKeyChecker(keys: readonly string[]) {
@@ -36,35 +50,28 @@ export function presentedKey(headers: Record<string, string | string[] | undefin
   }
 }
 
-export function apiKeys(auth: { mode: "keys" | "none"; keys: readonly string[] }): Koa.Middleware {
-  const checkKey = createKeyChecker(auth.keys);
-  return async (ctx, next) => {
-    // /.well-known/* stays a plain 404 for everyone: a 401 there would send clients into an OAuth flow.
-    if (
-      isOpenPath(ctx.path) ||
-      ctx.path.startsWith("/.well-known/") ||
-      auth.mode === "none" ||
-      ctx.method === "OPTIONS"
-    ) {
-      return next();
-    }
-    const presented = presentedKey(ctx.headers);
-    const id = checkKey(presented);
-    if (!id) {
-      ctx.set("WWW-Authenticate", 'Bearer realm="estat-mcp-cloud"');
-      throw new HttpError(
-        401,
-        "Unauthorized",
-        rpcError(
-          -32001,
-          presented
-            ? "Unauthorized: the API key is not valid. Check MCP_API_KEYS on the server and the key in your client."
-            : "Unauthorized: send the API key as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'.",
-        ),
-      );
-    }
-    const store = requestContext.getStore();
-    if (store) store.keyId = id;
-    return next();
+export function apiKeyAuthenticator(keys: readonly string[]): Authenticator {
+  const checkKey = createKeyChecker(keys);
+  return {
+    mode: "keys",
+    async authenticate(ctx) {
+      const presented = presentedKey(ctx.headers);
+      const id = checkKey(presented);
+      if (id) return { ok: true, principal: { kind: "key", id, scopes: [] } };
+      const failure: AuthFailure = presented
+        ? { status: 403, reason: "invalid_key", message: KEY_INVALID }
+        : { status: 403, reason: "missing_key", message: KEY_MISSING };
+      return { ok: false, failure };
+    },
+    challenge(ctx, failure) {
+      ctx.status = failure.status;
+      ctx.body = rpcError(-32001, failure.message);
+    },
+    // No OAuth here: a plain 404 on /.well-known keeps clients from starting an OAuth flow against us.
+    wellKnown(ctx) {
+      ctx.status = 404;
+      ctx.body = { success: false, error: KEYS_NOT_OAUTH };
+      return true;
+    },
   };
 }

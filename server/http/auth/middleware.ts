@@ -1,0 +1,76 @@
+/**
+ * Authentication for every route but health checks and CORS preflights, through one Authenticator.
+ * Failed attempts are counted per client address before any credential is checked, so guessing keys
+ * or tokens is throttled (the per-key limiter runs after authentication and never sees them).
+ */
+import type Koa from "koa";
+import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import { requestContext } from "../../context.ts";
+import { rpcError } from "../errors.ts";
+import { isOpenPath } from "../open-paths.ts";
+import { type Authenticator, authInfoOf } from "./authenticator.ts";
+
+export interface AuthMiddlewareOptions {
+  /** Failed authentications allowed per client address per minute; 0 disables the throttle. */
+  failuresPerMinute: number;
+}
+
+declare module "node:http" {
+  interface IncomingMessage {
+    /** The authenticated principal, which the MCP SDK's Node adapter hands to tools as `authInfo`. */
+    auth?: import("@modelcontextprotocol/server").AuthInfo;
+  }
+}
+
+export function authenticate(authenticator: Authenticator, opts: AuthMiddlewareOptions): Koa.Middleware {
+  const window = 60;
+  const failures =
+    opts.failuresPerMinute > 0 ? new RateLimiterMemory({ points: opts.failuresPerMinute, duration: window }) : undefined;
+
+  const throttled = (ctx: Koa.Context, res: RateLimiterRes) => {
+    const retry = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+    ctx.set("Retry-After", String(retry));
+    ctx.status = 429;
+    ctx.body = rpcError(
+      -32029,
+      `Too many failed authentications from this address (${opts.failuresPerMinute} per ${window} s). Retry after ${retry} s.`,
+    );
+  };
+
+  return async (ctx, next) => {
+    if (isOpenPath(ctx.path) || ctx.method === "OPTIONS") return next();
+    if (ctx.path.startsWith("/.well-known/")) {
+      return ctx.method === "GET" && authenticator.wellKnown(ctx) ? undefined : next();
+    }
+    if (authenticator.mode === "none") return next();
+    const store = requestContext.getStore();
+    const address = `ip:${ctx.ip}`;
+    const seen = failures ? await failures.get(address) : null;
+    if (failures && seen && seen.consumedPoints >= opts.failuresPerMinute) {
+      if (store) store.authFailure = "throttled";
+      return throttled(ctx, seen);
+    }
+    const outcome = await authenticator.authenticate(ctx);
+    if (!outcome.ok) {
+      if (store) store.authFailure = outcome.failure.reason;
+      // Only an unusable credential counts: an unreachable authorization server is not the caller's fault.
+      if (failures && outcome.failure.status !== 503) {
+        try {
+          await failures.consume(address);
+        } catch (err) {
+          if (!(err instanceof RateLimiterRes)) throw err;
+          return throttled(ctx, err);
+        }
+      }
+      return authenticator.challenge(ctx, outcome.failure);
+    }
+    const { principal } = outcome;
+    if (store) {
+      if (principal.kind === "key") store.keyId = principal.id;
+      else store.principal = principal.id;
+      store.clientId = principal.clientId;
+    }
+    ctx.req.auth = authInfoOf(principal);
+    return next();
+  };
+}
