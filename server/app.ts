@@ -6,7 +6,7 @@ import Koa from "koa";
 import { type Config, secretsOf } from "./config.ts";
 import type { EstatClient } from "./estat/client.ts";
 import { createAuthenticator } from "./http/auth/index.ts";
-import { authenticate } from "./http/auth/middleware.ts";
+import { authenticate, toolAllowed } from "./http/auth/middleware.ts";
 import { errors } from "./http/errors.ts";
 import { hostOrigin } from "./http/host-origin.ts";
 import { isOpenPath } from "./http/open-paths.ts";
@@ -53,6 +53,7 @@ export function createApp(deps: AppDeps): AppHandle {
   const secrets = secretsOf(config);
   const toolFailed = toolFailureLog(logger);
   let draining = false;
+  const authenticator = createAuthenticator(config.auth);
   const mcp = createMcp({
     tools,
     streamAfterMs: config.streamAfterMs,
@@ -62,6 +63,7 @@ export function createApp(deps: AppDeps): AppHandle {
     onToolError: toolFailed,
     onError: (err) => logger.debug({ event: "mcp_rejected", err: err.message }, "MCP request rejected"),
     secrets,
+    scopesFor: authenticator.scopesFor,
   });
 
   app.use(requestLog(logger));
@@ -69,14 +71,20 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(securityHeaders());
   app.use(corsFor(config.allowedOrigins));
   app.use(hostOrigin(config));
-  app.use(authenticate(createAuthenticator(config.auth), { failuresPerMinute: config.authFailuresPerMinute }));
+  app.use(authenticate(authenticator, { failuresPerMinute: config.authFailuresPerMinute }));
   // Per key (per client IP without auth), per instance; the fleet-wide limit is the WAF's.
   app.use(createRateLimit({ perMinute: config.rateLimitPerMinute, skip: (ctx) => isOpenPath(ctx.path) }));
 
   app.use(healthRoutes({ estat: deps.estat, readiness: deps.readiness, isDraining: () => draining }).routes());
   app.use(
-    toolRoutes({ tools, maxBodyBytes: config.maxBodyBytes, toolTimeoutMs: config.toolTimeoutMs, secrets, toolFailed })
-      .routes(),
+    toolRoutes({
+      tools,
+      maxBodyBytes: config.maxBodyBytes,
+      toolTimeoutMs: config.toolTimeoutMs,
+      secrets,
+      toolFailed,
+      allowed: (ctx, tool) => toolAllowed(authenticator, ctx, tool),
+    }).routes(),
   );
   app.use(mcpRoutes(mcp, config.maxBodyBytes).routes());
   app.use(downloadRoutes(deps.lake, deps.signingKey).routes());

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type OAuthConfig, OAuthEnv, parseOAuth } from "./config-oauth.ts";
 
 /** A start-up configuration problem; the message lists every bad key and what it accepts. */
 export class ConfigError extends Error {
@@ -58,7 +59,7 @@ const Env = z.object({
   ALLOWED_ORIGINS: list,
   MCP_API_KEYS: list,
   MCP_API_KEY: z.string().trim().optional(),
-  MCP_AUTH: z.enum(["keys", "none"]).optional(),
+  MCP_AUTH: z.enum(["keys", "none", "oauth"]).optional(),
   // NaN when unset: the default depends on the auth mode (see rateLimitPerMinute below).
   RATE_LIMIT_PER_MINUTE: num(Number.NaN, { min: 0 }),
   AUTH_FAILURES_PER_MINUTE: num(20, { min: 0 }),
@@ -79,15 +80,30 @@ const Env = z.object({
   AWS_REGION: z.string().optional(),
   PUBLIC_BASE_URL: z.url().optional(),
   DOWNLOAD_SIGNING_KEY: z.string().min(16).optional(),
+  ...OAuthEnv,
 });
 
 export type Config = ReturnType<typeof parseEnv>;
 
 /** Values that must never reach a log line, an error or a response. */
 export function secretsOf(config: Config): string[] {
-  return [config.estat.appId, ...config.auth.keys, config.lake.credentials?.secretAccessKey, config.lake.signingKey].filter(
+  return [
+    config.estat.appId,
+    ...config.auth.keys,
+    config.lake.credentials?.secretAccessKey,
+    config.lake.signingKey,
+    config.auth.oauth?.introspection?.clientSecret,
+  ].filter(
     (s): s is string => Boolean(s),
   );
+}
+
+type AuthMode = "keys" | "none" | "oauth";
+
+function authSettings(mode: AuthMode, keys: string[], oauth: OAuthConfig | undefined) {
+  const auth: { mode: AuthMode; keys: string[]; oauth?: OAuthConfig } = { mode, keys };
+  if (oauth) auth.oauth = oauth;
+  return auth;
 }
 
 /** Keys whose values are never repeated in an error (they are, or may carry, secrets). */
@@ -144,6 +160,12 @@ export function parseEnv(env: Record<string, string | undefined> = process.env) 
         "the server (a VPN, a private network, an authenticating proxy) already decides who may call it.",
     );
   }
+  if (authMode === "oauth" && apiKeys.length > 0) {
+    problems.push(
+      "MCP_AUTH=oauth and MCP_API_KEYS are not mixed on one endpoint: once a server advertises OAuth metadata, " +
+        "some clients (Cursor) stop sending configured headers. Unset MCP_API_KEYS, or run a second deployment with keys.",
+    );
+  }
   if (authMode === "keys" && apiKeys.length === 0 && ok("MCP_API_KEYS", "MCP_API_KEY")) {
     problems.push("MCP_AUTH=keys needs at least one key in MCP_API_KEYS. Generate one with `npm run keygen`.");
   }
@@ -174,7 +196,7 @@ export function parseEnv(env: Record<string, string | undefined> = process.env) 
     allowedHosts: e.ALLOWED_HOSTS.length > 0 ? hostnames(e.ALLOWED_HOSTS) : loopback ? localNames : [],
     /** Origins accepted for browser requests; requests without Origin are not browser requests and pass. */
     allowedOrigins: e.ALLOWED_ORIGINS.length > 0 ? hostnames(e.ALLOWED_ORIGINS) : loopback ? localNames : [],
-    auth: { mode: authMode as "keys" | "none", keys: apiKeys },
+    auth: authSettings(authMode as AuthMode, apiKeys, parseOAuth(e, authMode as AuthMode, e.PUBLIC_BASE_URL)),
     /**
      * Requests per key (per client IP without auth) per minute. Off by default only for a loopback server
      * without auth (`npm start`, the demo): the limit protects deployed servers, not a person exploring.

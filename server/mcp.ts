@@ -6,6 +6,7 @@ import {
   type CallToolResult,
   createMcpHandler,
   type McpHttpHandler,
+  requireScopes,
   type McpRequestContext,
   McpServer,
   type ServerContext,
@@ -45,6 +46,8 @@ export interface McpOptions {
   onError?: (err: Error) => void;
   /** Scrubbed from every error text a client sees (e-Stat messages are quoted back). */
   secrets?: readonly string[];
+  /** The OAuth scopes each tool needs; the SDK answers a call without them with 403 insufficient_scope. */
+  scopesFor?: (tool: ToolDef) => readonly string[];
 }
 
 /**
@@ -79,6 +82,7 @@ export function createMcpServerFactory(opts: McpOptions) {
     tool,
     inputSchema: withCachedJsonSchema(tool.inputSchema),
     outputSchema: withCachedJsonSchema(tool.outputSchema),
+    scopeChallenge: scopeChallengeFor(opts.scopesFor?.(tool)),
   }));
   return () => {
     // listChanged false: the tool list never changes and a stateless server could not notify anyone.
@@ -86,7 +90,7 @@ export function createMcpServerFactory(opts: McpOptions) {
       capabilities: { logging: {}, tools: { listChanged: false } },
       instructions: INSTRUCTIONS,
     });
-    for (const { tool, inputSchema, outputSchema } of tools) {
+    for (const { tool, inputSchema, outputSchema, scopeChallenge } of tools) {
       server.registerTool(
         tool.name,
         {
@@ -95,12 +99,19 @@ export function createMcpServerFactory(opts: McpOptions) {
           inputSchema,
           outputSchema,
           annotations: tool.annotations,
+          ...(scopeChallenge ? { scopeChallenge } : {}),
         },
         (args: unknown, ctx: ServerContext) => callTool(tool, args, ctx, opts),
       );
     }
     return server;
   };
+}
+
+function scopeChallengeFor(scopes: readonly string[] | undefined) {
+  if (!scopes || scopes.length === 0) return undefined;
+  const [first, ...rest] = scopes;
+  return requireScopes(first, ...rest);
 }
 
 /**

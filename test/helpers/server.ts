@@ -20,6 +20,8 @@ export interface Running {
   handle: AppHandle;
   logs: string[];
   close(): Promise<void>;
+  /** This server's secrets for the suite-wide leak check; tests add the tokens they use. */
+  secrets: string[];
 }
 
 /** What each server started here exposed: its secrets, log lines and response bodies (see secrets-hook.ts). */
@@ -66,18 +68,20 @@ export async function startServer(env: Record<string, string | undefined>): Prom
     destination: sink,
   });
   const deps = createDeps(config, logger);
-  const serving = await serve(deps, { host: "127.0.0.1", port: 0 });
+  const serving = await serve(deps, { host: "127.0.0.1", port: config.port });
   const { server, handle, base } = serving;
   const responses: string[] = [];
   server.prependListener("request", (_req, res) => recordBodies(res, responses));
   // s3rver's secret key equals its access key id (S3RVER/S3RVER), which presigned URLs carry by design.
   const publicId = config.lake.credentials?.accessKeyId;
-  exposures.push({ secrets: secretsOf(config).filter((s) => s !== publicId), logs, responses });
+  const secrets = secretsOf(config).filter((s) => s !== publicId);
+  exposures.push({ secrets, logs, responses });
   return {
     base,
     server,
     handle,
     logs,
+    secrets,
     close: serving.close,
   };
 }

@@ -27,7 +27,9 @@ export interface AuthFailure {
   scopes?: readonly string[];
 }
 
-export type AuthOutcome = { ok: true; principal: Principal } | { ok: false; failure: AuthFailure };
+export type AuthOutcome =
+  | { ok: true; principal: Principal; /** What tools get, when more than authInfoOf(principal). */ authInfo?: AuthInfo }
+  | { ok: false; failure: AuthFailure };
 
 export interface Authenticator {
   readonly mode: AuthMode;

@@ -3,6 +3,7 @@ import type { Config } from "../../config.ts";
 import { apiKeyAuthenticator } from "./api-keys.ts";
 import type { Authenticator } from "./authenticator.ts";
 import { noAuthenticator } from "./no-auth.ts";
+import { oauthAuthenticator } from "./oauth/index.ts";
 
 export function createAuthenticator(auth: Config["auth"]): Authenticator {
   switch (auth.mode) {
@@ -10,5 +11,8 @@ export function createAuthenticator(auth: Config["auth"]): Authenticator {
       return apiKeyAuthenticator(auth.keys);
     case "none":
       return noAuthenticator();
+    case "oauth":
+      if (!auth.oauth) throw new Error("MCP_AUTH=oauth without its settings (parseEnv makes them)");
+      return oauthAuthenticator(auth.oauth);
   }
 }

@@ -70,7 +70,32 @@ export function authenticate(authenticator: Authenticator, opts: AuthMiddlewareO
       else store.principal = principal.id;
       store.clientId = principal.clientId;
     }
-    ctx.req.auth = authInfoOf(principal);
+    ctx.req.auth = outcome.authInfo ?? authInfoOf(principal);
     return next();
   };
+}
+
+/**
+ * The per-tool scope check for the plain-HTTP face (/execute); /mcp gets the same through the SDK's
+ * `scopeChallenge` (server/mcp.ts). False when the request was answered with a 403 insufficient_scope.
+ */
+export function toolAllowed(
+  authenticator: Authenticator,
+  ctx: Koa.Context,
+  tool: { name: string; annotations: { readOnlyHint?: boolean } },
+): boolean {
+  const needed = authenticator.scopesFor?.(tool);
+  if (!needed) return true;
+  const granted = new Set(ctx.req.auth?.scopes ?? []);
+  const missing = needed.filter((s) => !granted.has(s));
+  if (missing.length === 0) return true;
+  const store = requestContext.getStore();
+  if (store) store.authFailure = "insufficient_scope";
+  authenticator.challenge(ctx, {
+    status: 403,
+    reason: "insufficient_scope",
+    message: `${tool.name} needs the scope ${needed.join(" ")}: sign in again granting it.`,
+    scopes: needed,
+  });
+  return false;
 }

@@ -16,6 +16,8 @@ export interface ToolRoutesOptions {
   toolTimeoutMs: number;
   secrets: readonly string[];
   toolFailed: ToolFailed;
+  /** The per-tool scope check (OAuth); false when it has answered the request itself (403). */
+  allowed?: (ctx: Koa.Context, tool: ToolDef) => boolean;
 }
 
 const ExecuteBody = z.object({
@@ -54,6 +56,7 @@ export function toolRoutes(opts: ToolRoutesOptions): Router {
     }
     const store = requestContext.getStore();
     if (store) store.tool = tool.name;
+    if (opts.allowed && !opts.allowed(ctx, tool)) return;
     const args = tool.inputSchema.safeParse(parsed.data.arguments);
     if (!args.success) {
       throw new HttpError(400, "bad arguments", {
