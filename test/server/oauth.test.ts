@@ -446,3 +446,38 @@ describe("MCP_AUTH=oauth: the refresh token when the access token expires", () =
     });
   }
 });
+
+describe("parseEnv: MCP_AUTH=oauth settings (server/config-oauth.ts)", () => {
+  const ok = { MCP_AUTH: "oauth", OAUTH_ISSUER: "https://tenant.example.auth0.com/", PUBLIC_BASE_URL: "https://estat.example.jp" };
+
+  it("derives the resource, the audience and the default scopes", async () => {
+    const { parseEnv } = await import("../../server/config.ts");
+    const cfg = parseEnv({ ...ok, HOST: "0.0.0.0" }).auth.oauth;
+    assert.equal(cfg?.issuer, "https://tenant.example.auth0.com/");
+    assert.equal(cfg?.resource, "https://estat.example.jp/mcp");
+    assert.equal(cfg?.audience, "https://estat.example.jp/mcp");
+    assert.deepEqual(cfg?.scopes, { read: READ, write: WRITE });
+    assert.deepEqual(cfg?.clientIds, []);
+    assert.ok(!cfg?.algorithms.some((a) => a === "none" || a.startsWith("HS")));
+  });
+
+  it("Cognito-style: client ids without an audience, prefixed scopes", async () => {
+    const { parseEnv } = await import("../../server/config.ts");
+    const cfg = parseEnv({ ...ok, OAUTH_CLIENT_IDS: "a1, a2", OAUTH_SCOPE_PREFIX: "https://estat.example.jp/mcp/" }).auth.oauth;
+    assert.equal(cfg?.audience, undefined);
+    assert.deepEqual(cfg?.clientIds, ["a1", "a2"]);
+    assert.deepEqual(cfg?.scopes, { read: `https://estat.example.jp/mcp/${READ}`, write: `https://estat.example.jp/mcp/${WRITE}` });
+  });
+
+  it("says what to set, and refuses what must not be", async () => {
+    const { ConfigError, parseEnv } = await import("../../server/config.ts");
+    const refuses = (env: Record<string, string>, message: RegExp) =>
+      assert.throws(() => parseEnv(env), (err: unknown) => err instanceof ConfigError && message.test(err.message));
+    refuses({ MCP_AUTH: "oauth" }, /MCP_AUTH=oauth needs:\n {2}- OAUTH_ISSUER: .*\n {2}- PUBLIC_BASE_URL: /);
+    refuses({ ...ok, OAUTH_ISSUER: "http://as.example.com" }, /OAUTH_ISSUER must be an https:\/\/ URL/);
+    refuses({ ...ok, OAUTH_ALGORITHMS: "RS256,HS256,none" }, /OAUTH_ALGORITHMS: HS256, none not accepted \(never none or HS\*\)/);
+    refuses({ ...ok, OAUTH_SCOPES: "only-one" }, /OAUTH_SCOPES must name two different scopes/);
+    refuses({ ...ok, MCP_API_KEYS: "k1-test-key-aaaaaaaaaaaaaaaa" }, /MCP_AUTH=oauth and MCP_API_KEYS are not mixed on one endpoint/);
+    refuses({ OAUTH_ISSUER: ok.OAUTH_ISSUER }, /OAUTH_ISSUER is set but MCP_AUTH is "none": set MCP_AUTH=oauth/);
+  });
+});
