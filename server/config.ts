@@ -81,6 +81,10 @@ const Env = z.object({
   PUBLIC_BASE_URL: z.url().optional(),
   DOWNLOAD_SIGNING_KEY: z.string().min(16).optional(),
   ...OAuthEnv,
+  LAKE_QUERY_CONCURRENCY: positiveInt(2),
+  LAKE_QUERY_QUEUE: z.coerce.number().int().min(0).default(8),
+  LAKE_QUERY_PER_KEY: positiveInt(2),
+  LAKE_QUERY_MAX_GROUPS: positiveInt(20_000),
 });
 
 export type Config = ReturnType<typeof parseEnv>;
@@ -228,6 +232,13 @@ export function parseEnv(env: Record<string, string | undefined> = process.env) 
           : undefined,
       publicBaseUrl: e.PUBLIC_BASE_URL,
       signingKey: e.DOWNLOAD_SIGNING_KEY,
+      /** Bounds on query_dataset: memory is about `concurrency` × (one row group + maxGroups groups). */
+      queries: {
+        concurrency: e.LAKE_QUERY_CONCURRENCY,
+        queue: e.LAKE_QUERY_QUEUE,
+        perKey: e.LAKE_QUERY_PER_KEY,
+        maxGroups: e.LAKE_QUERY_MAX_GROUPS,
+      },
     },
   };
 }

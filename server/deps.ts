@@ -35,6 +35,7 @@ export function createDeps(config: Config, logger: Logger): AppDeps {
     credentials: config.lake.credentials,
     publicBaseUrl: config.lake.publicBaseUrl,
     signingKey: config.lake.signingKey ?? randomBytes(32).toString("base64url"),
+    queries: config.lake.queries,
   };
   const lake = lazyLake(config.lake.uri, lakeOptions);
   const tools = createTools({

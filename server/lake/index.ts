@@ -8,7 +8,9 @@ import { signDownload } from "./download.ts";
 import { LakeError } from "./errors.ts";
 import { FsStore } from "./fs-store.ts";
 import { checkStatsDataId, datasetIdOf, manifestKey, parseDatasetId } from "./ids.ts";
+import { DEFAULT_QUERY_LIMITS } from "./limits.ts";
 import { runQuery } from "./query.ts";
+import { QueryGate } from "./query-gate.ts";
 import { S3Store } from "./s3-store.ts";
 import { CONTENT_TYPES, readManifest, saveDataset } from "./save.ts";
 import type { BlobStore } from "./store.ts";
@@ -20,6 +22,8 @@ import type {
   ManifestFile,
   OpenLakeOptions,
   Query,
+  QueryLimits,
+  QueryOptions,
   QueryResult,
   SaveOptions,
 } from "./types.ts";
@@ -38,9 +42,13 @@ export { MAX_DOWNLOAD_SECONDS };
 class StoreLake implements Lake {
   readonly store: BlobStore;
   readonly opts: OpenLakeOptions;
+  readonly limits: QueryLimits;
+  readonly gate: QueryGate;
   constructor(store: BlobStore, opts: OpenLakeOptions) {
     this.store = store;
     this.opts = opts;
+    this.limits = { ...DEFAULT_QUERY_LIMITS, ...opts.queries };
+    this.gate = new QueryGate(this.limits);
   }
 
   describe(): string {
@@ -104,10 +112,14 @@ class StoreLake implements Lake {
     return f;
   }
 
-  async query(datasetId: string, q: Query): Promise<QueryResult> {
-    const m = await this.requireManifest(datasetId);
-    const f = this.fileOf(m, "data.parquet");
-    return runQuery(m, await this.store.asyncBuffer(f.key, f.bytes), q);
+  query(datasetId: string, q: Query, opts: QueryOptions = {}): Promise<QueryResult> {
+    const { signal } = opts;
+    return this.gate.run(opts.key, signal, async () => {
+      const m = await this.requireManifest(datasetId);
+      const f = this.fileOf(m, "data.parquet");
+      const file = await this.store.asyncBuffer(f.key, f.bytes);
+      return runQuery(m, file, q, { signal, maxGroups: this.limits.maxGroups });
+    });
   }
 
   async downloadUrl(datasetId: string, format: string, expiresInSeconds: number) {

@@ -17,7 +17,7 @@ export function lazyLake(uri: string, options: OpenLakeOptions): Lake {
     saveDataset: async (src, opts) => (await get()).saveDataset(src, opts),
     listDatasets: async (id) => (await get()).listDatasets(id),
     getManifest: async (id) => (await get()).getManifest(id),
-    query: async (id, q) => (await get()).query(id, q),
+    query: async (id, q, opts) => (await get()).query(id, q, opts),
     downloadUrl: async (id, format, seconds) => (await get()).downloadUrl(id, format, seconds),
     openDownload: async (id, file) => (await get()).openDownload(id, file),
   };

@@ -1,16 +1,21 @@
 /**
  * query_dataset over one Parquet file: validate against the manifest, read only the needed columns one
  * row group at a time (hyparquet's parquetScan), filter, group and aggregate on the fly. Memory holds one
- * row group of the needed columns plus the result (bounded by `limit` or the number of groups).
+ * row group of the needed columns plus the result, bounded by `limit` or by `maxGroups` (past it the
+ * query stops with an error saying how to narrow it). The signal is checked between row groups and
+ * every few thousand rows, so a cancelled or timed-out query stops working.
  */
 import type { AsyncBuffer } from "hyparquet";
 import { parquetScan } from "hyparquet";
 import { LakeError } from "./errors.ts";
+import { DEFAULT_LIMIT, DEFAULT_MAX_GROUPS, MAX_LIMIT } from "./limits.ts";
+import { cancelled } from "./query-gate.ts";
 import type { AggregateFn, Manifest, Query, QueryResult, Row, Scalar, WhereCondition } from "./types.ts";
 
-import { DEFAULT_LIMIT, MAX_LIMIT } from "./limits.ts";
-
 export { DEFAULT_LIMIT, MAX_LIMIT };
+const OPERATORS = ["gte", "lte"];
+/** Rows between two looks at the signal inside a row group. */
+const CHECK_EVERY = 4096;
 const AGGREGATES: AggregateFn[] = ["sum", "avg", "min", "max", "count"];
 
 type Value = string | number | null;
@@ -45,8 +50,17 @@ function compilePredicate(column: string, type: "string" | "double", cond: Where
     return (v) => v !== null && set.has(v);
   }
   if (cond !== null && typeof cond === "object") {
-    const { gte, lte, ...rest } = cond;
-    if (Object.keys(rest).length || (gte === undefined && lte === undefined)) {
+    // Own keys, __proto__ included (JSON.parse makes it an own key): none may be dropped silently.
+    const unknown = Object.keys(cond).filter((k) => !OPERATORS.includes(k));
+    if (unknown.length) {
+      throw new LakeError(
+        `where.${column} has unknown operator${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `"${k}"`).join(", ")}. ` +
+          `Operators: ${OPERATORS.join(", ")} (both inclusive), e.g. {"gte": 2000, "lte": 2010}; or give a value or a list of values.`,
+        400,
+      );
+    }
+    const { gte, lte } = cond;
+    if (gte === undefined && lte === undefined) {
       throw new LakeError(`where.${column} must be a value, a list of values or { gte, lte }.`, 400);
     }
     const lo = gte === undefined ? undefined : conv(gte);
@@ -71,6 +85,7 @@ export function planQuery(manifest: Manifest, q: Query): Plan {
     throw new LakeError(`limit must be an integer from 1 to ${MAX_LIMIT} (got ${q.limit}).`, 400);
   }
   const predicates: [string, Predicate][] = [];
+  // Object.keys lists an own "__proto__" too; it is not a column, so check() rejects it by name.
   for (const [column, cond] of Object.entries(q.where ?? {})) {
     check(column, "where");
     predicates.push([column, compilePredicate(column, types.get(column)!, cond)]);
@@ -175,8 +190,34 @@ function finalValue(fn: AggregateFn, acc: GroupState["acc"][number]): Value {
   }
 }
 
-export async function runQuery(manifest: Manifest, file: AsyncBuffer, q: Query): Promise<QueryResult> {
+export interface RunOptions {
+  /** Stops the scan (between row groups and every few thousand rows) with a 499 LakeError. */
+  signal?: AbortSignal;
+  /** Groups one query may hold; default DEFAULT_MAX_GROUPS. */
+  maxGroups?: number;
+}
+
+function tooManyGroups(plan: Plan, maxGroups: number): LakeError {
+  return new LakeError(
+    `groupBy ${plan.groupBy!.join(", ")} makes more than ${maxGroups} groups, more than one query may hold. ` +
+      "Narrow it: add a where filter (e.g. one time or a few areas), or group by fewer or coarser columns.",
+    400,
+  );
+}
+
+export async function runQuery(
+  manifest: Manifest,
+  file: AsyncBuffer,
+  q: Query,
+  opts: RunOptions = {},
+): Promise<QueryResult> {
   const plan = planQuery(manifest, q);
+  const { signal } = opts;
+  const maxGroups = opts.maxGroups ?? DEFAULT_MAX_GROUPS;
+  const stop = () => {
+    if (signal?.aborted) throw cancelled(signal);
+  };
+  stop();
   const scan = await parquetScan({ file, columns: plan.needed });
   const cmp = plan.orderBy.length ? comparator(plan.orderBy) : undefined;
   const groups = new Map<string, GroupState>();
@@ -187,18 +228,22 @@ export async function runQuery(manifest: Manifest, file: AsyncBuffer, q: Query):
   ranges: for (const range of scan.ranges) {
     const cols: Record<string, ArrayLike<unknown>> = {};
     for (const column of plan.needed) {
+      stop();
       cols[column] = await scan.readColumn({ column, rowStart: range.rowStart, rowEnd: range.rowEnd });
     }
+    stop();
     const n = range.rowEnd - range.rowStart;
     scannedRows += n;
     const preds = plan.predicates.map(([c, p]) => [cols[c], p] as const);
     nextRow: for (let i = 0; i < n; i++) {
+      if (i % CHECK_EVERY === CHECK_EVERY - 1) stop();
       for (const [data, p] of preds) if (!p((data[i] ?? null) as Value)) continue nextRow;
       if (plan.aggregates) {
         const key = plan.groupBy!.map((c) => (cols[c][i] ?? null) as Value);
         const k = JSON.stringify(key);
         let g = groups.get(k);
         if (!g) {
+          if (groups.size >= maxGroups) throw tooManyGroups(plan, maxGroups);
           g = { key, acc: plan.aggregates.map(() => ({ sum: 0, n: 0, min: null, max: null })) };
           groups.set(k, g);
         }

@@ -159,7 +159,8 @@ export interface Lake {
   saveDataset(src: DatasetSource, opts: SaveOptions): Promise<Manifest>;
   listDatasets(statsDataId?: string): Promise<Manifest[]>;
   getManifest(datasetId: string): Promise<Manifest | undefined>;
-  query(datasetId: string, q: Query): Promise<QueryResult>;
+  /** Bounded by OpenLakeOptions.queries: a busy lake answers 503, a key over its share 429. */
+  query(datasetId: string, q: Query, opts?: QueryOptions): Promise<QueryResult>;
   /** S3: a presigned GET URL. Filesystem: `${publicBaseUrl}/datasets/<datasetId>/<file>?expires=&sig=`. */
   downloadUrl(
     datasetId: string,
@@ -170,7 +171,27 @@ export interface Lake {
   openDownload(datasetId: string, file: string): Promise<DownloadFile>;
 }
 
+export interface QueryOptions {
+  /** Cancel or deadline: stops waiting for a slot and stops the scan. */
+  signal?: AbortSignal;
+  /** Who asks (an API key id), for the per-key bound; undefined = not counted per key. */
+  key?: string;
+}
+
+export interface QueryLimits {
+  /** Queries running at once on this instance (LAKE_QUERY_CONCURRENCY, default 2). */
+  concurrency: number;
+  /** Queries waiting for a slot (LAKE_QUERY_QUEUE, default 8); beyond, "busy, retry". */
+  queue: number;
+  /** Running or waiting queries of one key (LAKE_QUERY_PER_KEY, default 2). */
+  perKey: number;
+  /** Groups one query may hold (LAKE_QUERY_MAX_GROUPS, default 20,000). */
+  maxGroups: number;
+}
+
 export interface OpenLakeOptions {
+  /** Bounds on query(); defaults in DEFAULT_QUERY_LIMITS (limits.ts). */
+  queries?: Partial<QueryLimits>;
   /** S3-compatible endpoint, e.g. http://127.0.0.1:9000 or https://storage.googleapis.com. */
   s3Endpoint?: string;
   /** Default "us-east-1" ("auto" for Google Cloud Storage). */

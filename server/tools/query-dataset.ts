@@ -1,11 +1,25 @@
 import { z } from "zod";
+import { requestContext } from "../context.ts";
 import { defineTool, type ToolDeps } from "./registry.ts";
 import { filtersText, markdownTable, rawSaysMore, rowsForText } from "./render.ts";
-import { DatasetId, Row } from "./schemas.ts";
+import { DatasetId, refuseProtoKey, Row } from "./schemas.ts";
 import { storedDimensions, whereWithCodes } from "./stored-meta.ts";
 
 const Scalar = z.union([z.string().max(200), z.number()]);
 const Column = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, "a column name such as area, areaName, value");
+
+/**
+ * Unknown range operators pass through to the lake, which rejects them by name (lake/query.ts): zod
+ * would drop them silently and the query would run unfiltered. "__proto__" is refused before zod sees
+ * it, since zod drops that key from any record whatever the mode (refuseProtoKey, schemas.ts).
+ */
+const Where = refuseProtoKey(
+  z.record(
+    Column,
+    z.union([Scalar, z.array(Scalar).max(500), z.looseObject({ gte: Scalar.optional(), lte: Scalar.optional() })]),
+  ),
+  "area, areaName, value",
+);
 
 /** Rows a model gets back from one query: enough to read, bounded to keep its context small. */
 export const MAX_QUERY_ROWS = 1000;
@@ -23,9 +37,7 @@ export function queryDatasetTool(deps: ToolDeps) {
     inputSchema: z.object({
       datasetId: DatasetId,
       columns: z.array(Column).max(64).optional(),
-      where: z
-        .record(Column, z.union([Scalar, z.array(Scalar).max(500), z.object({ gte: Scalar.optional(), lte: Scalar.optional() })]))
-        .optional(),
+      where: Where.optional(),
       groupBy: z.array(Column).max(16).optional(),
       aggregate: z
         .object({
@@ -47,13 +59,14 @@ export function queryDatasetTool(deps: ToolDeps) {
       scannedRows: z.number(),
     }),
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
-    async run(args) {
+    async run(args, ctx) {
       const { datasetId, ...q } = args;
+      const key = requestContext.getStore()?.keyId;
       const manifest = await deps.lake.getManifest(datasetId);
       const ids = manifest?.dimensions.map((d) => d.id) ?? [];
       const byDimension = Object.keys(q.where ?? {}).some((k) => ids.includes(k));
       const where = byDimension ? whereWithCodes(q.where, await storedDimensions(deps.lake, datasetId), datasetId) : q.where;
-      const r = await deps.lake.query(datasetId, { ...q, where });
+      const r = await deps.lake.query(datasetId, { ...q, where }, { signal: ctx.signal, key });
       const shown = rowsForText(r.rows, ids);
       const columns = r.columns.filter((c) => c !== "raw" || !r.columns.includes("value") || rawSaysMore(shown));
       const codes = byDimension ? `where ${JSON.stringify(where)} (names resolved to codes). ` : "";

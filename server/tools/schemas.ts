@@ -12,14 +12,32 @@ export const StatsCode = z
   .string()
   .regex(/^\d{5}(\d{3})?$/, "use a 5-digit organisation or 8-digit statistics code");
 
-export const Filters = z
+/**
+ * zod drops a "__proto__" key from every record, whatever the mode, so a filter or `where` keyed by it
+ * would vanish and the call would run unfiltered: refuse it by name before zod sees it.
+ */
+export function refuseProtoKey<T extends z.ZodType>(schema: T, examples: string) {
+  return z.preprocess((v, ctx) => {
+    if (v !== null && typeof v === "object" && Object.hasOwn(v, "__proto__")) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["__proto__"],
+        input: v,
+        message: `"__proto__" is not a valid key; use names such as ${examples}`,
+      });
+    }
+    return v;
+  }, schema);
+}
+
+export const Filters = refuseProtoKey(z
   .record(
     z
       .string()
       .regex(/^[a-z][a-z0-9]*(Level|From|To)?$/, "filter keys are dimension ids such as area, time, cat01"),
     z.union([z.string().min(1).max(200), z.array(z.string().min(1).max(200)).min(1).max(200)]),
   )
-  .refine((f) => Object.keys(f).length <= 20, "at most 20 filters")
+  .refine((f) => Object.keys(f).length <= 20, "at most 20 filters"), "area, time, cat01")
   .describe(
     'Dimension id → code(s) or class name(s), e.g. {"area": ["東京都", "13000"], "cat01": "男", "time": "2020000000"}; ' +
       '"<dim>Level" picks a hierarchy level ({"areaLevel": "2"}); "<dim>From"/"<dim>To" a range of codes.',
