@@ -74,7 +74,18 @@ describe("query_dataset: refused filters and bounded groups", function () {
     assert.match(text(r), /where\.__proto__: "__proto__" is not a valid key; use names such as area/);
     const x = await execute(args);
     assert.equal(x.status, 400);
-    assert.match(x.body.error!, /"__proto__" is not a column.*where\.__proto__/s);
+    assert.match(x.body.error!, /"__proto__" is not a valid key; use names such as area.*where\.__proto__/s);
+  });
+
+  it("refuses a __proto__ key in save_dataset and get_stats_data filters instead of fetching the whole table", async () => {
+    const filters = JSON.parse('{"__proto__": "13000"}');
+    for (const name of ["save_dataset", "get_stats_data"]) {
+      const before = fake.callsTo("getStatsData").length;
+      const r = await client.callTool({ name, arguments: { statsDataId: table.statsDataId, filters } });
+      assert.equal(r.isError, true, name);
+      assert.match(text(r), /filters\.__proto__: "__proto__" is not a valid key; use names such as area, time, cat01/);
+      assert.equal(fake.callsTo("getStatsData").length, before, `${name} made no e-Stat call`);
+    }
   });
 
   it("stops a groupBy past LAKE_QUERY_MAX_GROUPS with a way to narrow it, and still answers small ones", async () => {

@@ -25,7 +25,7 @@ function isLakeError(status: number, pattern: RegExp) {
 describe("Lake.query bounds", () => {
   let dir: string;
   let manifest: Manifest;
-  const open = (queries: Parameters<typeof openLake>[1]["queries"]) => openLake(`file://${dir}`, { queries });
+  const open = (queries: NonNullable<Parameters<typeof openLake>[1]>["queries"]) => openLake(`file://${dir}`, { queries });
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "query-bounds-"));
@@ -48,7 +48,7 @@ describe("Lake.query bounds", () => {
   });
 
   describe("concurrency", () => {
-    const q = { groupBy: ["area"], aggregate: { count: "*" } } as const;
+    const q = { groupBy: ["area"], aggregate: { count: "*" } };
 
     it("answers a busy instance at once with a retry hint, and serves again when a slot is free", async () => {
       const lake = open({ concurrency: 1, queue: 1, perKey: 10 });
