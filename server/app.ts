@@ -10,6 +10,7 @@ import { authenticate, toolAllowed } from "./http/auth/middleware.ts";
 import { errors } from "./http/errors.ts";
 import { hostOrigin } from "./http/host-origin.ts";
 import { isOpenPath } from "./http/open-paths.ts";
+import { createSlowReaderGuard } from "./http/backpressure.ts";
 import { requestLog } from "./http/request-log.ts";
 import { downloadRoutes } from "./http/routes/downloads.ts";
 import { healthRoutes } from "./http/routes/health.ts";
@@ -66,6 +67,11 @@ export function createApp(deps: AppDeps): AppHandle {
     scopesFor: authenticator.scopesFor,
   });
 
+  const slowReaders = createSlowReaderGuard({
+    ...config.slowReaders,
+    onDrop: (info) => logger.warn({ event: "slow_reader_dropped", ...info }, "client stopped reading; answer dropped"),
+  });
+  app.use(slowReaders.middleware);
   app.use(requestLog(logger));
   app.use(errors(logger));
   app.use(securityHeaders());
@@ -97,6 +103,9 @@ export function createApp(deps: AppDeps): AppHandle {
     setDraining: () => {
       draining = true;
     },
-    close: () => mcp.close(),
+    close: () => {
+      slowReaders.close();
+      return mcp.close();
+    },
   };
 }

@@ -81,6 +81,9 @@ const Env = z.object({
   PUBLIC_BASE_URL: z.url().optional(),
   DOWNLOAD_SIGNING_KEY: z.string().min(16).optional(),
   ...OAuthEnv,
+  RESPONSE_BUFFER_MAX_BYTES: positiveInt(1024 * 1024),
+  RESPONSE_BUFFER_TOTAL_BYTES: positiveInt(64 * 1024 * 1024),
+  RESPONSE_STALL_MS: positiveInt(30_000),
   LAKE_QUERY_CONCURRENCY: positiveInt(2),
   LAKE_QUERY_QUEUE: z.coerce.number().int().min(0).default(8),
   LAKE_QUERY_PER_KEY: positiveInt(2),
@@ -219,6 +222,12 @@ export function parseEnv(env: Record<string, string | undefined> = process.env) 
     streamAfterMs: e.STREAM_AFTER_MS,
     keepAliveMs: e.SSE_KEEPALIVE_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    /** Answers whose clients stop reading are dropped (server/http/backpressure.ts). */
+    slowReaders: {
+      maxBufferedBytes: e.RESPONSE_BUFFER_MAX_BYTES,
+      totalBufferedBytes: e.RESPONSE_BUFFER_TOTAL_BYTES,
+      stallMs: e.RESPONSE_STALL_MS,
+    },
     keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
     lake: {
