@@ -19,7 +19,7 @@ const scripts = Object.keys(JSON.parse(readFileSync(`${root}/package.json`, "utf
  */
 const WORK = ["start", "demo", "keygen", "client-config", "lint"];
 /** Need Node 24 itself (figures, or child processes started as `node x.ts`): one line, exit 1. */
-const NODE24 = ["test", "test:server", "test:stacks", "bench", "bench:lake", "soak", "image-check"];
+const NODE24 = ["test", "test:server", "test:stacks", "bench", "bench:lake", "bench:query", "soak", "image-check"];
 
 /** The system's older Node, if there is one (Debian's is 20). */
 const OLD_NODE = ["/usr/bin/node", "/usr/local/bin/node"].find((p) => {
