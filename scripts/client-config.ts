@@ -16,7 +16,7 @@ import {
   claudeCodeCommand,
   clientConfigs,
   KEY_ENV,
-} from "../stacks/client-configs.ts";
+} from "../stacks/shared/client-configs.ts";
 
 export interface Io {
   out: (text: string) => void;

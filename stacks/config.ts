@@ -1,198 +1,142 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { awsFargate } from "./aws-fargate/config.ts";
+import { bool, int, oneOf, type TargetSlice } from "./shared/settings.ts";
 
 /** The project's config namespace: `pulumi config set estat-mcp:<key>`. */
 export const PROJECT = "estat-mcp";
 
-export const TARGETS = ["aws-fargate"] as const;
 export const PLANNED_TARGETS = ["aws-lambda", "gcp-cloud-run"] as const;
 
-/**
- * Where Fargate tasks run. FARGATE_SPOT is spare capacity at a discount (AWS: up to 70 %), for both
- * X86_64 and ARM64 tasks on platform 1.4.0+, but AWS may reclaim a task with two minutes' notice.
- */
-export const CAPACITY_PROVIDERS = ["FARGATE", "FARGATE_SPOT"] as const;
-
-/** Fargate's valid task sizes: CPU units → memory MiB. */
-export const FARGATE_SIZES: Record<string, number[]> = {
-  "256": [512, 1024, 2048],
-  "512": range(1024, 4096, 1024),
-  "1024": range(2048, 8192, 1024),
-  "2048": range(4096, 16384, 1024),
-  "4096": range(8192, 30720, 1024),
-  "8192": range(16384, 61440, 4096),
-  "16384": range(32768, 122880, 8192),
+/** Keys every target has: what the server is told, and what happens to the data and the alarms. */
+const COMMON_SHAPE = {
+  alarmEmail: z.email({ error: "must be an e-mail address" }).optional(),
+  retainData: bool,
+  logLevel: oneOf(["fatal", "error", "warn", "info", "debug", "trace"]),
+  rateLimitPerMinute: int(1, 100000),
 };
+const COMMON_DEFAULTS: Record<string, string> = { retainData: "false", logLevel: "info", rateLimitPerMinute: "120" };
 
-/** The retention periods CloudWatch Logs accepts, in days. */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-];
-
-function range(from: number, to: number, step: number): number[] {
-  const out: number[] = [];
-  for (let v = from; v <= to; v += step) out.push(v);
-  return out;
+/** A target's slice with the common keys and its `target` literal: one option of the union. */
+function option<T extends string, S extends z.ZodRawShape>(slice: TargetSlice<T, S>) {
+  const schema = z
+    .object({ target: z.literal(slice.target), ...slice.shape, ...COMMON_SHAPE })
+    .superRefine((c, ctx) => slice.check?.(c as z.infer<z.ZodObject<S>>, ctx));
+  return { slice: slice as TargetSlice<string, z.ZodRawShape>, schema };
 }
 
-const bool = z.enum(["true", "false"], { error: "must be true or false" }).transform((v) => v === "true");
-const int = (min: number, max: number) =>
-  z.coerce
-    .number({ error: "must be a whole number" })
-    .int({ error: "must be a whole number" })
-    .min(min, { error: `must be at least ${min}` })
-    .max(max, { error: `must be at most ${max}` });
+/** Every built target. A new target adds its slice here: `option(awsLambda),`. */
+const OPTIONS = [option(awsFargate)] as const;
 
-const Schema = z
-  .object({
-    target: z.enum(TARGETS, {
-      error: (i) =>
-        `unknown target "${String(i.input)}". Valid: ${TARGETS.join(", ")} (planned, not built yet: ${PLANNED_TARGETS.join(", ")})`,
-    }),
-    cpu: z.string().refine((v) => v in FARGATE_SIZES, {
-      error: `Unsupported Fargate CPU. Supported: ${Object.keys(FARGATE_SIZES).join(", ")} (units; 1024 = 1 vCPU)`,
-    }),
-    memory: int(512, 122880),
-    cpuArchitecture: z.enum(["ARM64", "X86_64"], { error: "must be ARM64 (cheaper) or X86_64" }),
-    containerPort: int(1024, 65535),
-    minTasks: int(1, 100),
-    maxTasks: int(1, 100),
-    cpuTargetPercent: int(10, 90),
-    requestsPerTargetPerMinute: int(10, 100000),
-    natGateways: z.enum(["none", "single", "perAz"], { error: "must be one of: none, single, perAz" }),
-    taskSubnets: z.enum(["public", "private"], { error: "must be one of: public, private" }),
-    domainName: z
-      .string()
-      .regex(/^(?!-)[a-z0-9-]+(\.[a-z0-9-]+)+$/, { error: "must be a lower-case DNS name" })
-      .optional(),
-    hostedZoneId: z
-      .string()
-      .regex(/^Z[A-Z0-9]+$/, { error: "must be a Route 53 hosted zone id (Z…)" })
-      .optional(),
-    waf: bool,
-    wafRateLimitPer5Min: int(10, 2_000_000_000),
-    containerInsights: bool,
-    capacityProvider: z.enum(CAPACITY_PROVIDERS, {
-      error: (i) =>
-        `unknown capacity provider "${String(i.input)}". Valid: FARGATE (on-demand), FARGATE_SPOT (discounted, tasks may be interrupted with 2 minutes' notice)`,
-    }),
-    dashboard: bool,
-    alarmEmail: z.email({ error: "must be an e-mail address" }).optional(),
-    logRetentionDays: z.coerce.number().refine((v) => LOG_RETENTION_DAYS.includes(v), {
-      error: `Unsupported log retention. Supported days: ${LOG_RETENTION_DAYS.join(", ")}`,
-    }),
-    retainData: bool,
-    deletionProtection: bool,
-    albAccessLogs: bool,
-    imageRetention: int(1, 1000),
-    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace"], {
-      error: "must be one of: fatal, error, warn, info, debug, trace",
-    }),
-    rateLimitPerMinute: int(1, 100000),
-    p99LatencySeconds: int(1, 120),
-  })
-  .superRefine((c, ctx) => {
-    const valid = FARGATE_SIZES[c.cpu];
-    if (valid && !valid.includes(c.memory)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["memory"],
-        message: `Unsupported memory ${c.memory} MiB for cpu ${c.cpu}. Supported with cpu ${c.cpu}: ${valid.join(", ")}. All pairs: ${Object.entries(
-          FARGATE_SIZES,
-        )
-          .map(([cpu, mem]) => `${cpu}→${mem[0]}-${mem[mem.length - 1]}`)
-          .join(", ")}`,
-      });
-    }
-    if (c.minTasks > c.maxTasks) {
-      ctx.addIssue({ code: "custom", path: ["maxTasks"], message: `must be ≥ minTasks (${c.minTasks})` });
-    }
-    if (c.taskSubnets === "private" && c.natGateways === "none") {
-      ctx.addIssue({
-        code: "custom",
-        path: ["taskSubnets"],
-        message:
-          "tasks in private subnets need a NAT gateway to pull from ECR and reach e-Stat. Set natGateways to single or perAz, or taskSubnets to public",
-      });
-    }
-    if (Boolean(c.domainName) !== Boolean(c.hostedZoneId)) {
-      ctx.addIssue({
-        code: "custom",
-        path: [c.domainName ? "hostedZoneId" : "domainName"],
-        message: "domainName and hostedZoneId go together: set both (ALB with ACM) or neither (CloudFront)",
-      });
-    }
-  });
+export type TargetName = z.infer<(typeof OPTIONS)[number]["schema"]>["target"];
+export const TARGET_NAMES = OPTIONS.map((o) => o.slice.target) as TargetName[];
+export const DEFAULT_TARGET: TargetName = "aws-fargate";
+const SLICES = new Map(OPTIONS.map((o) => [o.slice.target, o.slice]));
 
-/** Defaults shared by every stack; Pulumi.<stack>.yaml overrides them. */
-export const DEFAULTS: Record<string, string> = {
-  target: "aws-fargate",
-  cpu: "256",
-  memory: "512",
-  cpuArchitecture: "ARM64",
-  containerPort: "8080",
-  minTasks: "1",
-  maxTasks: "2",
-  cpuTargetPercent: "60",
-  requestsPerTargetPerMinute: "600",
-  natGateways: "none",
-  taskSubnets: "public",
-  waf: "true",
-  wafRateLimitPer5Min: "1000",
-  containerInsights: "true",
-  capacityProvider: "FARGATE",
-  dashboard: "true",
-  logRetentionDays: "30",
-  retainData: "false",
-  deletionProtection: "false",
-  albAccessLogs: "false",
-  imageRetention: "10",
-  logLevel: "info",
-  rateLimitPerMinute: "120",
-  p99LatencySeconds: "45",
-};
+const Settings = z.discriminatedUnion(
+  "target",
+  OPTIONS.map((o) => o.schema) as unknown as [(typeof OPTIONS)[number]["schema"]],
+  {
+    error: (i) =>
+      i.code === "invalid_union"
+        ? `unknown target "${String((i.input as { target?: unknown })?.target)}". Valid: ${TARGET_NAMES.join(", ")} (planned, not built yet: ${PLANNED_TARGETS.join(", ")})`
+        : undefined,
+  },
+);
 
-export const CONFIG_KEYS = Object.keys(Schema.shape) as (keyof z.infer<typeof Schema>)[];
+/** Every key some target knows (plain settings, not secrets). */
+export const CONFIG_KEYS = [
+  ...new Set(["target", ...OPTIONS.flatMap((o) => Object.keys(o.slice.shape)), ...Object.keys(COMMON_SHAPE)]),
+];
+/** Every default of every target (targets agree where they share a key). */
+export const DEFAULTS: Record<string, string> = Object.assign(
+  { target: DEFAULT_TARGET },
+  COMMON_DEFAULTS,
+  ...OPTIONS.map((o) => o.slice.defaults),
+);
 
-export type StackSettings = z.infer<typeof Schema>;
-export type CapacityProvider = (typeof CAPACITY_PROVIDERS)[number];
+export type StackSettings = z.infer<typeof Settings>;
 
-export interface StackConfig extends StackSettings {
+export type StackConfig = StackSettings & {
   project: string;
   stack: string;
   /** e-Stat appId, a secret. */
   estatAppId: pulumi.Output<string>;
   /** Comma-separated API keys, a secret; undefined means "generate one". */
   apiKeys?: pulumi.Output<string>;
+};
+
+/** The configuration of one target, as its deploy function receives it. */
+export type TargetConfig<T extends TargetName> = Extract<StackConfig, { target: T }>;
+
+const SECRET_KEYS = ["estatAppId", "apiKeys"];
+
+/** A problem with one key; `values` lists what it accepts when that is a short list. */
+export interface ConfigProblem {
+  key: string;
+  kind: "unknown" | "invalid";
+  values?: string[];
 }
 
 export class ConfigError extends Error {
   override name = "ConfigError";
+  readonly problems: ConfigProblem[];
+  constructor(message: string, problems: ConfigProblem[] = []) {
+    super(message);
+    this.problems = problems;
+  }
 }
 
-const SECRET_KEYS = ["estatAppId", "apiKeys"];
+/** The keys a stack of `target` may set, in the order messages list them. */
+export function configKeys(target: string): string[] {
+  const slice = SLICES.get(target);
+  return slice ? ["target", ...Object.keys(slice.shape), ...Object.keys(COMMON_SHAPE), ...SECRET_KEYS] : [];
+}
 
 /**
- * Validates plain (non-secret) settings; every bad key is listed with its valid values, and keys the
- * program does not know (typos would otherwise be ignored silently) are listed with the known ones.
+ * Validates plain (non-secret) settings against the chosen target's slice; every bad key is listed with
+ * its valid values, and keys the target does not know (typos would otherwise be ignored silently) are
+ * listed with the known ones.
  */
-export function parseSettings(
-  raw: Record<string, string | undefined>,
-  setKeys: string[] = [],
-): StackSettings {
-  const merged: Record<string, string> = { ...DEFAULTS };
+export function parseSettings(raw: Record<string, string | undefined>, setKeys: string[] = []): StackSettings {
+  const target = raw.target || DEFAULT_TARGET;
+  const slice = SLICES.get(target);
+  const merged: Record<string, string> = { target: DEFAULT_TARGET, ...COMMON_DEFAULTS, ...slice?.defaults };
   for (const [k, v] of Object.entries(raw)) if (v !== undefined && v !== "") merged[k] = v;
-  const r = Schema.safeParse(merged);
-  const known = [...CONFIG_KEYS, ...SECRET_KEYS] as string[];
-  const unknown = setKeys.filter((k) => !known.includes(k));
+  const r = Settings.safeParse(merged);
+  const known = configKeys(target);
+  const unknown = slice ? setKeys.filter((k) => !known.includes(k)) : [];
   if (r.success && unknown.length === 0) return r.data;
+  const issues = (r.success ? [] : r.error.issues)
+    .map((i) => ({ key: i.path.join(".") || "(config)", issue: i }))
+    .sort((a, b) => a.key.localeCompare(b.key));
   const lines = [
-    ...unknown.map((k) => `  - ${PROJECT}:${k}: unknown key. Known keys: ${known.join(", ")}`),
-    ...(r.success ? [] : r.error.issues).map(
-      (i) => `  - ${PROJECT}:${i.path.join(".") || "(config)"}: ${i.message}`,
-    ),
+    ...unknown.map((k) => `  - ${PROJECT}:${k}: ${unknownKey(k, target)}. Known keys: ${known.join(", ")}`),
+    ...issues.map(({ key, issue }) => `  - ${PROJECT}:${key}: ${issue.message}`),
   ];
-  throw new ConfigError(`Invalid stack configuration:\n${lines.join("\n")}`);
+  const problems: ConfigProblem[] = [
+    ...unknown.map((key) => ({ key, kind: "unknown" as const })),
+    ...issues.map(({ key, issue }) => ({
+      key,
+      kind: "invalid" as const,
+      values: "values" in issue ? (issue.values as unknown[]).map(String) : key === "target" ? TARGET_NAMES : undefined,
+    })),
+  ];
+  throw new ConfigError(`Invalid stack configuration:\n${lines.join("\n")}`, problems);
+}
+
+function unknownKey(key: string, target: string): string {
+  const owners = OPTIONS.filter((o) => key in o.slice.shape).map((o) => o.slice.target);
+  return owners.length ? `not a key of target ${target} (it belongs to ${owners.join(", ")})` : "unknown key";
+}
+
+/** The `pulumi config` commands that fix each problem. */
+export function fixCommands(problems: ConfigProblem[]): string[] {
+  return problems.map((p) =>
+    p.kind === "unknown"
+      ? `pulumi config rm ${PROJECT}:${p.key}`
+      : `pulumi config set ${PROJECT}:${p.key} ${p.values ? `<${p.values.join("|")}>` : "<value>"}`,
+  );
 }
 
 /** Validates the API keys a user configured: comma-separated, URL-safe, at least 32 characters each. */
@@ -228,7 +172,9 @@ export function loadConfig(): StackConfig {
   try {
     settings = parseSettings(raw, setKeys);
   } catch (e) {
-    throw new pulumi.RunError((e as Error).message);
+    const fixes = e instanceof ConfigError ? fixCommands(e.problems) : [];
+    const how = fixes.length ? `\nFix with:\n${fixes.map((f) => `  ${f}`).join("\n")}` : "";
+    throw new pulumi.RunError(`${(e as Error).message}${how}`);
   }
   const estatAppId = cfg.getSecret("estatAppId");
   if (estatAppId === undefined) {

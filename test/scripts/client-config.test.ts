@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { parse as parseToml } from "smol-toml";
 import { main } from "../../scripts/client-config.ts";
 import { parseEnv } from "../../server/config.ts";
-import { CLIENT_TOOL_TIMEOUT_S, clientConfigs } from "../../stacks/client-configs.ts";
+import { CLIENT_TOOL_TIMEOUT_S, clientConfigs } from "../../stacks/shared/client-configs.ts";
 
 const ENDPOINT = "https://d111111abcdef8.cloudfront.net/mcp";
 const KEY = "k3yK3yk3yK3yk3yK3yk3yK3yk3yK3yk3yK3y-_AB";

@@ -8,7 +8,7 @@ import {
   ESTAT_TIMEOUT_MS,
   SHUTDOWN_GRACE_MS,
   SSE_KEEPALIVE_S,
-} from "../../stacks/timeouts.ts";
+} from "../../stacks/shared/timeouts.ts";
 import { json, ofType, one, prodWithDomain, type Run, runStack, stackFile } from "./harness.ts";
 
 const env = (run: Run): Record<string, string> => {

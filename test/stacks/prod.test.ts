@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { retentionOptions } from "../../stacks/bucket.ts";
+import { retentionOptions } from "../../stacks/aws/bucket.ts";
 import { countByType, json, ofType, one, prodWithDomain, type Run, runStack, stackFile } from "./harness.ts";
 
 const USER_KEYS = "prodKeyAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,prodKeyBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";

@@ -1,11 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-
-/** Log events the server writes (pino JSON lines), turned into metrics. */
-export const LOG_METRICS = [
-  { id: "tool-errors", metric: "ToolErrors", pattern: '{ $.event = "tool_error" }' },
-  { id: "estat-errors", metric: "EstatErrors", pattern: '{ $.event = "estat_error" }' },
-] as const;
+import { alarmTopic, logMetricFilters } from "../aws/alarms.ts";
+import { dashboardBody } from "./dashboard.ts";
 
 export interface MonitoringArgs {
   alarmEmail?: string;
@@ -35,30 +31,8 @@ export class Monitoring extends pulumi.ComponentResource {
     super("estat-mcp:aws:Monitoring", name, {}, opts);
     const self = { parent: this };
     this.metricNamespace = `EstatMcp/${pulumi.getStack()}`;
-    this.topic = new aws.sns.Topic(`${name}-alarms`, {}, self);
-    if (args.alarmEmail) {
-      new aws.sns.TopicSubscription(
-        `${name}-alarm-email`,
-        { topic: this.topic.arn, protocol: "email", endpoint: args.alarmEmail },
-        self,
-      );
-    }
-    for (const m of LOG_METRICS) {
-      new aws.cloudwatch.LogMetricFilter(
-        `${name}-${m.id}`,
-        {
-          logGroupName: args.logGroupName,
-          pattern: m.pattern,
-          metricTransformation: {
-            name: m.metric,
-            namespace: this.metricNamespace,
-            value: "1",
-            unit: "Count",
-          },
-        },
-        self,
-      );
-    }
+    this.topic = alarmTopic(name, { email: args.alarmEmail }, this);
+    logMetricFilters(name, { logGroupName: args.logGroupName, namespace: this.metricNamespace }, this);
     this.createAlarms(name, args);
     if (!args.dashboard) {
       this.registerOutputs({ topicArn: this.topic.arn });
@@ -220,55 +194,4 @@ export class Monitoring extends pulumi.ComponentResource {
       comparisonOperator: gte,
     });
   }
-}
-
-function dashboardBody(
-  region: string,
-  lb: string,
-  tg: string,
-  cluster: string,
-  service: string,
-  namespace: string,
-  containerInsights: boolean,
-) {
-  const widget = (title: string, metrics: unknown[][], extra: object = {}) => ({
-    type: "metric",
-    width: 12,
-    height: 6,
-    properties: { title, region, metrics, view: "timeSeries", period: 60, ...extra },
-  });
-  const elb = "AWS/ApplicationELB";
-  return {
-    widgets: [
-      widget("Requests and 5xx", [
-        [elb, "RequestCount", "LoadBalancer", lb, { stat: "Sum" }],
-        [elb, "HTTPCode_ELB_5XX_Count", "LoadBalancer", lb, { stat: "Sum" }],
-        [elb, "HTTPCode_Target_5XX_Count", "LoadBalancer", lb, { stat: "Sum" }],
-      ]),
-      widget("Target response time", [
-        [elb, "TargetResponseTime", "LoadBalancer", lb, { stat: "p50" }],
-        [elb, "TargetResponseTime", "LoadBalancer", lb, { stat: "p99" }],
-      ]),
-      widget("Targets", [
-        [elb, "HealthyHostCount", "TargetGroup", tg, "LoadBalancer", lb, { stat: "Minimum" }],
-        [elb, "UnHealthyHostCount", "TargetGroup", tg, "LoadBalancer", lb, { stat: "Maximum" }],
-      ]),
-      widget("CPU and memory (%)", [
-        ["AWS/ECS", "CPUUtilization", "ClusterName", cluster, "ServiceName", service],
-        ["AWS/ECS", "MemoryUtilization", "ClusterName", cluster, "ServiceName", service],
-      ]),
-      ...(containerInsights
-        ? [
-            widget("Tasks", [
-              ["ECS/ContainerInsights", "RunningTaskCount", "ClusterName", cluster, "ServiceName", service],
-              ["ECS/ContainerInsights", "DesiredTaskCount", "ClusterName", cluster, "ServiceName", service],
-            ]),
-          ]
-        : []),
-      widget("Tool and e-Stat errors", [
-        [namespace, "ToolErrors", { stat: "Sum" }],
-        [namespace, "EstatErrors", { stat: "Sum" }],
-      ]),
-    ],
-  };
 }

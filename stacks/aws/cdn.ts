@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { CLOUDFRONT_ORIGIN_KEEPALIVE_S, CLOUDFRONT_ORIGIN_READ_TIMEOUT_S } from "./timeouts.ts";
+import type { TimeoutChain } from "../shared/timeouts.ts";
 
 /** AWS managed policies: no caching at all, and every viewer header (API key, MCP headers) forwarded. */
 export const CACHING_DISABLED_POLICY_ID = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
@@ -12,6 +12,8 @@ export interface CdnArgs {
   albDnsName: pulumi.Input<string>;
   /** A WAF web ACL (scope CLOUDFRONT) to attach. */
   webAclArn?: pulumi.Input<string>;
+  /** The origin read and keep-alive timeouts, from the target's timeout chain. */
+  timeouts: NonNullable<TimeoutChain["cdn"]>;
 }
 
 /**
@@ -55,8 +57,8 @@ export class Cdn extends pulumi.ComponentResource {
             domainName: args.albDnsName,
             vpcOriginConfig: {
               vpcOriginId: origin.id,
-              originReadTimeout: CLOUDFRONT_ORIGIN_READ_TIMEOUT_S,
-              originKeepaliveTimeout: CLOUDFRONT_ORIGIN_KEEPALIVE_S,
+              originReadTimeout: args.timeouts.originReadTimeoutS,
+              originKeepaliveTimeout: args.timeouts.originKeepaliveS,
             },
           },
         ],

@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { secureBucket } from "./bucket.ts";
-import { ALB_IDLE_TIMEOUT_S, DEREGISTRATION_DELAY_S } from "./timeouts.ts";
+import { secureBucket } from "../aws/bucket.ts";
+import { type CustomDomain, dnsValidatedCertificate } from "../aws/certificate.ts";
+import type { TimeoutChain } from "../shared/timeouts.ts";
 
 /** The TLS policy of the HTTPS listener: TLS 1.3 and 1.2 with forward-secret ciphers only. */
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
@@ -16,11 +17,6 @@ const ELB_LOG_ACCOUNTS: Record<string, string> = {
   "eu-west-1": "156460612806",
 };
 
-export interface CustomDomain {
-  domainName: string;
-  hostedZoneId: string;
-}
-
 export interface LoadBalancerArgs {
   vpcId: pulumi.Input<string>;
   /** Public subnets for an internet-facing ALB (custom domain), inner subnets for an internal one. */
@@ -32,6 +28,8 @@ export interface LoadBalancerArgs {
   cloudFrontPrefixListId?: pulumi.Input<string>;
   deletionProtection: boolean;
   accessLogs: boolean;
+  /** The idle timeout and deregistration delay, from the target's timeout chain. */
+  timeouts: NonNullable<TimeoutChain["loadBalancer"]>;
 }
 
 /**
@@ -64,7 +62,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
         internal: this.internal,
         subnets: args.subnetIds,
         securityGroups: [this.securityGroup.id],
-        idleTimeout: ALB_IDLE_TIMEOUT_S,
+        idleTimeout: args.timeouts.idleTimeoutS,
         dropInvalidHeaderFields: true,
         enableDeletionProtection: args.deletionProtection,
         accessLogs: logs ? { bucket: logs.bucket.bucket, prefix: "alb", enabled: true } : undefined,
@@ -78,7 +76,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
         port: args.containerPort,
         protocol: "HTTP",
         vpcId: args.vpcId,
-        deregistrationDelay: DEREGISTRATION_DELAY_S,
+        deregistrationDelay: args.timeouts.deregistrationDelayS,
         // Long tool calls hold a task: send new requests to the least busy one.
         loadBalancingAlgorithmType: "least_outstanding_requests",
         healthCheck: {
@@ -159,29 +157,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
 
   private createHttpsListeners(name: string, domain: CustomDomain): aws.lb.Listener[] {
     const self = { parent: this };
-    const cert = new aws.acm.Certificate(
-      `${name}-cert`,
-      { domainName: domain.domainName, validationMethod: "DNS" },
-      { ...self, deleteBeforeReplace: true },
-    );
-    const option = cert.domainValidationOptions[0];
-    const record = new aws.route53.Record(
-      `${name}-cert-validation`,
-      {
-        zoneId: domain.hostedZoneId,
-        name: option.resourceRecordName,
-        type: option.resourceRecordType,
-        records: [option.resourceRecordValue],
-        ttl: 300,
-        allowOverwrite: true,
-      },
-      self,
-    );
-    const validation = new aws.acm.CertificateValidation(
-      `${name}-cert-validated`,
-      { certificateArn: cert.arn, validationRecordFqdns: [record.fqdn] },
-      self,
-    );
+    const certificateArn = dnsValidatedCertificate(name, domain, this);
     const https = new aws.lb.Listener(
       `${name}-https`,
       {
@@ -189,7 +165,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
         port: 443,
         protocol: "HTTPS",
         sslPolicy: TLS_POLICY,
-        certificateArn: validation.certificateArn,
+        certificateArn,
         defaultActions: [{ type: "forward", targetGroupArn: this.targetGroup.arn }],
       },
       self,

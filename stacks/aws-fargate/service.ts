@@ -1,9 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { roleWithPolicy } from "../aws/iam.ts";
+import type { CpuArchitecture } from "../aws/image.ts";
+import type { SecretRef } from "../aws/secrets.ts";
 import type { CapacityProvider } from "./config.ts";
-import type { CpuArchitecture } from "./image.ts";
-import type { SecretRef } from "./secrets.ts";
-import { ECS_STOP_TIMEOUT_S } from "./timeouts.ts";
+import { ECS_TASKS, executionRole, taskSecurityGroup } from "./task-access.ts";
 
 export const CONTAINER_NAME = "server";
 /** The `node` user of the official Node image. */
@@ -46,6 +47,8 @@ export interface FargateServiceArgs {
   maxTasks: number;
   cpuTargetPercent: number;
   requestsPerTargetPerMinute: number;
+  /** SIGTERM → SIGKILL, from the target's timeout chain. */
+  stopTimeoutS: number;
 }
 
 /** The server on ECS Fargate: cluster, roles, task definition, service, autoscaling, log group. */
@@ -83,123 +86,29 @@ export class FargateService extends pulumi.ComponentResource {
         { parent: this },
       );
     }
-    this.executionRole = this.createExecutionRole(name, args);
-    this.taskRole = this.createTaskRole(name, args);
-    this.securityGroup = this.createSecurityGroup(name, args);
+    this.executionRole = executionRole(name, {
+      repositoryArn: args.repositoryArn,
+      logGroupArn: this.logGroup.arn,
+      secretReadStatements: args.secretReadStatements,
+    }, this);
+    this.taskRole = roleWithPolicy(
+      `${name}-task`,
+      {
+        service: ECS_TASKS,
+        description: "The running server: the data lake only",
+        statements: args.taskStatements,
+      },
+      this,
+    );
+    this.securityGroup = taskSecurityGroup(name, {
+      vpcId: args.vpcId,
+      containerPort: args.containerPort,
+      loadBalancerSecurityGroupId: args.loadBalancer.securityGroupId,
+    }, this);
     this.taskDefinition = this.createTaskDefinition(name, args);
     this.service = this.createService(name, args);
     this.createAutoscaling(name, args);
     this.registerOutputs({ serviceName: this.service.name, clusterName: this.cluster.name });
-  }
-
-  private createExecutionRole(name: string, args: FargateServiceArgs): aws.iam.Role {
-    const role = new aws.iam.Role(
-      `${name}-execution`,
-      {
-        assumeRolePolicy: ecsTasksAssumeRolePolicy,
-        description: "ECS pulls the image, writes logs, reads secrets",
-      },
-      { parent: this },
-    );
-    new aws.iam.RolePolicy(
-      `${name}-execution`,
-      {
-        role: role.id,
-        policy: pulumi
-          .all([args.repositoryArn, this.logGroup.arn, args.secretReadStatements])
-          .apply(([repoArn, logArn, secretStatements]) =>
-            JSON.stringify({
-              Version: "2012-10-17",
-              Statement: [
-                // GetAuthorizationToken has no resource-level permissions.
-                { Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: ["*"] },
-                {
-                  Effect: "Allow",
-                  Action: [
-                    "ecr:BatchCheckLayerAvailability",
-                    "ecr:BatchGetImage",
-                    "ecr:GetDownloadUrlForLayer",
-                  ],
-                  Resource: [repoArn],
-                },
-                {
-                  Effect: "Allow",
-                  Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-                  Resource: [`${logArn}:*`],
-                },
-                ...secretStatements,
-              ],
-            }),
-          ),
-      },
-      { parent: this },
-    );
-    return role;
-  }
-
-  private createTaskRole(name: string, args: FargateServiceArgs): aws.iam.Role {
-    const role = new aws.iam.Role(
-      `${name}-task`,
-      { assumeRolePolicy: ecsTasksAssumeRolePolicy, description: "The running server: the data lake only" },
-      { parent: this },
-    );
-    new aws.iam.RolePolicy(
-      `${name}-task`,
-      {
-        role: role.id,
-        policy: pulumi
-          .output(args.taskStatements)
-          .apply((statements) => JSON.stringify({ Version: "2012-10-17", Statement: statements })),
-      },
-      { parent: this },
-    );
-    return role;
-  }
-
-  private createSecurityGroup(name: string, args: FargateServiceArgs): aws.ec2.SecurityGroup {
-    const self = { parent: this };
-    const sg = new aws.ec2.SecurityGroup(
-      `${name}-sg`,
-      { vpcId: args.vpcId, description: "estat-mcp tasks", tags: { "estat-mcp:role": "task" } },
-      self,
-    );
-    new aws.vpc.SecurityGroupIngressRule(
-      `${name}-in-from-lb`,
-      {
-        securityGroupId: sg.id,
-        referencedSecurityGroupId: args.loadBalancer.securityGroupId,
-        ipProtocol: "tcp",
-        fromPort: args.containerPort,
-        toPort: args.containerPort,
-        description: "The load balancer only",
-      },
-      self,
-    );
-    new aws.vpc.SecurityGroupEgressRule(
-      `${name}-out-https`,
-      {
-        securityGroupId: sg.id,
-        cidrIpv4: "0.0.0.0/0",
-        ipProtocol: "tcp",
-        fromPort: 443,
-        toPort: 443,
-        description: "ECR, SSM, S3, CloudWatch Logs and e-Stat, all over HTTPS",
-      },
-      self,
-    );
-    new aws.vpc.SecurityGroupEgressRule(
-      `${name}-lb-out-to-tasks`,
-      {
-        securityGroupId: args.loadBalancer.securityGroupId,
-        referencedSecurityGroupId: sg.id,
-        ipProtocol: "tcp",
-        fromPort: args.containerPort,
-        toPort: args.containerPort,
-        description: "Load balancer to the tasks' container port",
-      },
-      self,
-    );
-    return sg;
   }
 
   private createTaskDefinition(name: string, args: FargateServiceArgs): aws.ecs.TaskDefinition {
@@ -230,7 +139,7 @@ export class FargateService extends pulumi.ComponentResource {
             environment,
             secrets: args.secrets.map((s) => ({ name: s.name, valueFrom: s.valueFrom })),
             mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
-            stopTimeout: ECS_STOP_TIMEOUT_S,
+            stopTimeout: args.stopTimeoutS,
             linuxParameters: { initProcessEnabled: true },
             logConfiguration: {
               logDriver: "awslogs",
@@ -347,10 +256,3 @@ export class FargateService extends pulumi.ComponentResource {
 
 /** Every task on Fargate Spot. `base` is 0: a base on FARGATE would be an on-demand task, paid in full. */
 export const SPOT_STRATEGY = { capacityProvider: "FARGATE_SPOT", weight: 1, base: 0 };
-
-const ecsTasksAssumeRolePolicy = JSON.stringify({
-  Version: "2012-10-17",
-  Statement: [
-    { Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" },
-  ],
-});

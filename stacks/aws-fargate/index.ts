@@ -1,37 +1,29 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Cdn } from "./cdn.ts";
-import { clientConfigs } from "./client-configs.ts";
-import type { StackConfig } from "./config.ts";
-import { DataLake } from "./data-lake.ts";
-import { ContainerImage } from "./image.ts";
+import { Cdn } from "../aws/cdn.ts";
+import { DataLake } from "../aws/data-lake.ts";
+import { ContainerImage } from "../aws/image.ts";
+import { Network } from "../aws/network.ts";
+import { Secrets } from "../aws/secrets.ts";
+import { Waf } from "../aws/waf.ts";
+import type { TargetConfig } from "../config.ts";
+import { clientConfigs } from "../shared/client-configs.ts";
+import { serverEnv } from "../shared/server-env.ts";
+import { awsFargateTimeouts } from "../shared/timeouts.ts";
+import type { TargetOutputs } from "../targets.ts";
 import { HEALTH_CHECK_PATH, LoadBalancer } from "./load-balancer.ts";
 import { Monitoring } from "./monitoring.ts";
-import { Network } from "./network.ts";
-import { Secrets } from "./secrets.ts";
 import { FargateService } from "./service.ts";
-import { ESTAT_TIMEOUT_MS, SERVER_KEEP_ALIVE_TIMEOUT_MS, SHUTDOWN_GRACE_MS } from "./timeouts.ts";
-import { Waf } from "./waf.ts";
-
-/** What every target exports (index.ts turns these into stack outputs). */
-export interface TargetOutputs {
-  endpoint: pulumi.Output<string>;
-  healthUrl: pulumi.Output<string>;
-  apiKey: pulumi.Output<string>;
-  clientConfigs: pulumi.Output<unknown>;
-  dataLakeBucket: pulumi.Output<string>;
-  /** Absent when the dashboard is switched off (`dashboard: false`). */
-  dashboardUrl: pulumi.Output<string> | undefined;
-  imageUri: pulumi.Output<string>;
-  logGroupName: pulumi.Output<string>;
-}
 
 /**
  * The `aws-fargate` target: ECS Fargate tasks behind an ALB; HTTPS from CloudFront (no domain) or from
  * an ACM certificate on the ALB (custom domain).
  */
-export function deployAwsFargate(c: StackConfig): TargetOutputs {
+export function deployAwsFargate(c: TargetConfig<"aws-fargate">): TargetOutputs {
   const name = "estat-mcp";
+  const domain =
+    c.domainName && c.hostedZoneId ? { domainName: c.domainName, hostedZoneId: c.hostedZoneId } : undefined;
+  const timeouts = awsFargateTimeouts({ cdn: !domain });
   const lake = new DataLake(`${name}-lake`, { retain: c.retainData });
   const secrets = new Secrets(`${name}-secrets`, {
     prefix: `/${c.project}/${c.stack}`,
@@ -44,8 +36,6 @@ export function deployAwsFargate(c: StackConfig): TargetOutputs {
     forceDelete: !c.retainData,
   });
   const network = new Network(`${name}-net`, { natGateways: c.natGateways });
-  const domain =
-    c.domainName && c.hostedZoneId ? { domainName: c.domainName, hostedZoneId: c.hostedZoneId } : undefined;
   const lb = new LoadBalancer(`${name}-lb`, {
     vpcId: network.vpcId,
     subnetIds: domain ? network.publicSubnetIds : network.innerSubnetIds,
@@ -56,6 +46,7 @@ export function deployAwsFargate(c: StackConfig): TargetOutputs {
       : aws.ec2.getManagedPrefixListOutput({ name: "com.amazonaws.global.cloudfront.origin-facing" }).id,
     deletionProtection: c.deletionProtection,
     accessLogs: c.albAccessLogs,
+    timeouts: timeouts.loadBalancer!,
   });
   const waf = c.waf
     ? new Waf(`${name}-waf`, {
@@ -66,8 +57,12 @@ export function deployAwsFargate(c: StackConfig): TargetOutputs {
     : undefined;
   const host = domain
     ? pulumi.output(domain.domainName)
-    : new Cdn(`${name}-cdn`, { albArn: lb.alb.arn, albDnsName: lb.alb.dnsName, webAclArn: waf?.webAcl.arn })
-        .domainName;
+    : new Cdn(`${name}-cdn`, {
+        albArn: lb.alb.arn,
+        albDnsName: lb.alb.dnsName,
+        webAclArn: waf?.webAcl.arn,
+        timeouts: timeouts.cdn!,
+      }).domainName;
   const service = new FargateService(`${name}-svc`, {
     vpcId: network.vpcId,
     subnetIds: c.taskSubnets === "public" ? network.publicSubnetIds : network.innerSubnetIds,
@@ -84,25 +79,17 @@ export function deployAwsFargate(c: StackConfig): TargetOutputs {
     cpu: c.cpu,
     memory: c.memory,
     containerPort: c.containerPort,
-    environment: {
-      HOST: "0.0.0.0",
-      PORT: String(c.containerPort),
-      DATA_LAKE: lake.url,
-      ALLOWED_HOSTS: host,
-      LOG_LEVEL: c.logLevel,
-      RATE_LIMIT_PER_MINUTE: String(c.rateLimitPerMinute),
+    environment: serverEnv({
+      port: c.containerPort,
+      lakeUrl: lake.url,
+      allowedHosts: host,
+      logLevel: c.logLevel,
+      rateLimitPerMinute: c.rateLimitPerMinute,
       // Proxies that append to X-Forwarded-For: the ALB, and CloudFront in front of it without a domain.
-      TRUSTED_PROXY_HOPS: c.domainName ? "1" : "2",
-      ESTAT_TIMEOUT_MS: String(ESTAT_TIMEOUT_MS),
-      SHUTDOWN_GRACE_MS: String(SHUTDOWN_GRACE_MS),
-      HTTP_KEEP_ALIVE_TIMEOUT_MS: String(SERVER_KEEP_ALIVE_TIMEOUT_MS),
-      // V8 sizes its heap from the host's memory, not the task's: under load it grows to ~500 MB and
-      // collects lazily (npm run soak), which would kill a 512 MB task. Cap the old space at 60 %. A small
-      // young generation and mmap for large allocations keep parsing 10 MB e-Stat pages from ratcheting
-      // memory up, so a save's memory follows the page, not the table (npm run bench:lake, "tuned").
-      NODE_OPTIONS: `--max-old-space-size=${Math.floor(Number(c.memory) * 0.6)} --max-semi-space-size=4`,
-      MALLOC_MMAP_THRESHOLD_: "131072",
-    },
+      trustedProxyHops: domain ? 1 : 2,
+      timeouts: timeouts.server,
+      memoryMiB: c.memory,
+    }),
     secrets: secrets.refs,
     secretReadStatements: secrets.readStatements(),
     taskStatements: lake.accessStatements(),
@@ -113,6 +100,7 @@ export function deployAwsFargate(c: StackConfig): TargetOutputs {
     maxTasks: c.maxTasks,
     cpuTargetPercent: c.cpuTargetPercent,
     requestsPerTargetPerMinute: c.requestsPerTargetPerMinute,
+    stopTimeoutS: timeouts.stopTimeoutS,
   });
   const monitoring = new Monitoring(`${name}-mon`, {
     alarmEmail: c.alarmEmail,
@@ -134,9 +122,22 @@ export function deployAwsFargate(c: StackConfig): TargetOutputs {
     clientConfigs: pulumi.secret(
       pulumi.all([endpoint, secrets.apiKey]).apply(([e, k]) => clientConfigs(e, k)),
     ),
-    dataLakeBucket: lake.bucket.bucket,
+    dataLakeUrl: lake.url,
+    logsUrl: logsConsoleUrl(service.logGroup.name),
     dashboardUrl: monitoring.dashboardUrl,
+    dataLakeBucket: lake.bucket.bucket,
     imageUri: image.imageUri,
     logGroupName: service.logGroup.name,
   };
+}
+
+/** The CloudWatch console's page for a log group (the console escapes `/` in the fragment as `$252F`). */
+function logsConsoleUrl(logGroupName: pulumi.Output<string>): pulumi.Output<string> {
+  const region = aws.getRegionOutput().region;
+  return pulumi
+    .all([region, logGroupName])
+    .apply(
+      ([r, g]) =>
+        `https://${r}.console.aws.amazon.com/cloudwatch/home?region=${r}#logsV2:log-groups/log-group/${encodeURIComponent(g).replace(/%/g, "$25")}`,
+    );
 }

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { SERVER_SECRETS } from "../shared/server-env.ts";
 
 export interface SecretsArgs {
   /** SSM path prefix, e.g. `/estat-mcp/dev`. */
@@ -58,8 +59,8 @@ export class Secrets extends pulumi.ComponentResource {
       self,
     );
     this.refs = [
-      { name: "ESTAT_APP_ID", valueFrom: this.estatAppId.arn },
-      { name: "MCP_API_KEYS", valueFrom: this.apiKeys.arn },
+      { name: SERVER_SECRETS.estatAppId, valueFrom: this.estatAppId.arn },
+      { name: SERVER_SECRETS.apiKeys, valueFrom: this.apiKeys.arn },
     ];
     this.kmsKeyArn = aws.kms.getAliasOutput({ name: "alias/aws/ssm" }, self).targetKeyArn;
     this.registerOutputs({ parameterArns: this.refs.map((r) => r.valueFrom) });

@@ -1,0 +1,40 @@
+import * as aws from "@pulumi/aws";
+import type * as pulumi from "@pulumi/pulumi";
+
+/** Log events the server writes (pino JSON lines), turned into metrics. */
+export const LOG_METRICS = [
+  { id: "tool-errors", metric: "ToolErrors", pattern: '{ $.event = "tool_error" }' },
+  { id: "estat-errors", metric: "EstatErrors", pattern: '{ $.event = "estat_error" }' },
+] as const;
+
+/** The SNS topic every alarm notifies, with an e-mail subscription when `email` is set. */
+export function alarmTopic(name: string, args: { email?: string }, parent: pulumi.Resource): aws.sns.Topic {
+  const topic = new aws.sns.Topic(`${name}-alarms`, {}, { parent });
+  if (args.email) {
+    new aws.sns.TopicSubscription(
+      `${name}-alarm-email`,
+      { topic: topic.arn, protocol: "email", endpoint: args.email },
+      { parent },
+    );
+  }
+  return topic;
+}
+
+/** One metric per LOG_METRICS entry, counted from the server's log group into `namespace`. */
+export function logMetricFilters(
+  name: string,
+  args: { logGroupName: pulumi.Input<string>; namespace: string },
+  parent: pulumi.Resource,
+): void {
+  for (const m of LOG_METRICS) {
+    new aws.cloudwatch.LogMetricFilter(
+      `${name}-${m.id}`,
+      {
+        logGroupName: args.logGroupName,
+        pattern: m.pattern,
+        metricTransformation: { name: m.metric, namespace: args.namespace, value: "1", unit: "Count" },
+      },
+      { parent },
+    );
+  }
+}
