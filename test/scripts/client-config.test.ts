@@ -58,7 +58,7 @@ X-API-Key = "ESTAT_MCP_API_KEY"
 /** Files that sit inside a project (and get committed): the key must not be in them. */
 const PROJECT_FILES = ["claude-code", "cursor", "vscode", "kiro", "windsurf", "codex", "gemini"];
 
-describe("client configurations (stacks/client-configs.ts)", () => {
+describe("client configurations (stacks/shared/client-configs.ts)", () => {
   it("gives each of the nine clients exactly its own format, with its own secret mechanism", () => {
     assert.deepEqual(clientConfigs(ENDPOINT, KEY), EXPECTED);
   });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { clientConfigs } from "../../stacks/client-configs.ts";
+import { clientConfigs } from "../../stacks/shared/client-configs.ts";
 import { APP_ID, countByType, json, ofType, one, type Run, runStack, stackFile } from "./harness.ts";
 
 const ARN = "arn:aws:ssm:ap-northeast-1:123456789012:parameter/estat-mcp/dev";
