@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CONFIG_KEYS, DEFAULTS, parseApiKeys, parseSettings } from "../../stacks/config.ts";
+import { CONFIG_KEYS, configKeys, DEFAULTS, parseApiKeys, parseSettings, TARGET_NAMES } from "../../stacks/config.ts";
 import { runStack, stackFile } from "./harness.ts";
 
 function messageOf(raw: Record<string, string>): string {
@@ -184,5 +184,44 @@ describe("stack configuration (stacks/config.ts)", () => {
       run.errors[0],
       /^Invalid stack configuration:\n {2}- estat-mcp:memory: Unsupported memory 3000 MiB for cpu 256/,
     );
+  });
+
+  it("fails the program with the `pulumi config` command that fixes each bad or unknown key", async () => {
+    const run = await runStack("dev", {
+      ...stackFile("dev"),
+      "estat-mcp:natGateways": "two",
+      "estat-mcp:memory": "3000",
+      "estat-mcp:wafEnabled": "false",
+    });
+    assert.equal(run.resources.length, 0);
+    assert.equal(
+      run.errors[0].slice(run.errors[0].indexOf("Fix with:")),
+      "Fix with:\n" +
+        "  pulumi config rm estat-mcp:wafEnabled\n" +
+        "  pulumi config set estat-mcp:natGateways <none|single|perAz>",
+    );
+    const cpu = await runStack("dev", { ...stackFile("dev"), "estat-mcp:memory": "3000" });
+    assert.match(cpu.errors[0], /\nFix with:\n {2}pulumi config set estat-mcp:memory <value>$/);
+  });
+
+  it("names the valid targets and the command when the target is unknown", async () => {
+    const run = await runStack("dev", { ...stackFile("dev"), "estat-mcp:target": "aws-ec2" });
+    assert.equal(run.resources.length, 0);
+    assert.equal(
+      run.errors[0],
+      'Invalid stack configuration:\n  - estat-mcp:target: unknown target "aws-ec2". Valid: aws-fargate ' +
+        "(planned, not built yet: aws-lambda, gcp-cloud-run)\nFix with:\n  pulumi config set estat-mcp:target <aws-fargate>",
+    );
+  });
+
+  it("checks keys against the chosen target's slice: common keys, the target's own, and the secrets", () => {
+    assert.deepEqual(TARGET_NAMES, ["aws-fargate"]);
+    const keys = configKeys("aws-fargate");
+    assert.deepEqual(keys.slice(0, 3), ["target", "cpu", "memory"]);
+    for (const k of ["alarmEmail", "retainData", "logLevel", "rateLimitPerMinute", "waf", "domainName"]) {
+      assert.ok(keys.includes(k), k);
+    }
+    assert.deepEqual(keys.slice(-2), ["estatAppId", "apiKeys"]);
+    assert.deepEqual(configKeys("aws-ec2"), []);
   });
 });

@@ -597,6 +597,14 @@ describe("aws-fargate target, dev stack (Pulumi.dev.yaml)", () => {
       assert.equal(o.logGroupName, "/estat-mcp/dev/server");
     });
 
+    it("exports the lake's URL and a console link to the server's logs", () => {
+      assert.equal(run.outputs.dataLakeUrl, "s3://estat-mcp-lake-bucket");
+      assert.equal(
+        run.outputs.logsUrl,
+        "https://ap-northeast-1.console.aws.amazon.com/cloudwatch/home?region=ap-northeast-1#logsV2:log-groups/log-group/$252Festat-mcp$252Fdev$252Fserver",
+      );
+    });
+
     it("exports every client's configuration for the endpoint and the key", () => {
       assert.deepEqual(run.outputs.clientConfigs, clientConfigs(`https://${HOST}/mcp`, GENERATED_KEY));
       assert.deepEqual(run.outputs.clientConfigs.vscode, {

@@ -1,0 +1,159 @@
+// The env contract across the stacks/server boundary: every env a target's stack gives the server
+// (recorded under mocks) goes through the server's own parseEnv, and the server must run with the values
+// the stack meant. A renamed variable, a unit mix-up (s vs ms) or a value the server refuses fails here,
+// not on the first deploy.
+import assert from "node:assert/strict";
+import { parseEnv } from "../../server/config.ts";
+import { awsFargateTimeouts, type TimeoutChain } from "../../stacks/shared/timeouts.ts";
+import { json, one, prodWithDomain, type Run, runStack, stackFile } from "../stacks/harness.ts";
+
+/** Variables for Node and glibc, not for the server's parseEnv. */
+const RUNTIME_VARS = ["NODE_OPTIONS", "MALLOC_MMAP_THRESHOLD_"];
+/** Stand-ins for what each platform injects from its secret store. */
+const PLACEHOLDER_SECRETS: Record<string, string> = {
+  ESTAT_APP_ID: "placeholder-estat-app-id",
+  MCP_API_KEYS: "placeholderApiKey0123456789abcdef",
+};
+
+interface Row {
+  label: string;
+  run: () => Promise<Run>;
+  /** The plain variables and the names of the secret ones, as the platform will set them. */
+  env: (run: Run) => { plain: Record<string, string>; secrets: string[] };
+  /** The timeout chain the target was built with. */
+  chain: TimeoutChain;
+  expect: {
+    port: number;
+    lake: string;
+    hosts: string[];
+    proxyHops: number;
+    keepAliveTimeoutMs: number;
+    shutdownGraceMs: number;
+    toolTimeoutMs: number;
+    estatTimeoutMs: number;
+  };
+}
+
+function ecsEnv(run: Run) {
+  const [c] = json(one(run, "aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions);
+  return {
+    plain: Object.fromEntries(c.environment.map((e: { name: string; value: string }) => [e.name, e.value])),
+    secrets: c.secrets.map((s: { name: string }) => s.name),
+  };
+}
+
+/** What an aws-fargate server behind CloudFront and the ALB runs with (dev and prod alike). */
+const BEHIND_CLOUDFRONT: Row["expect"] = {
+  port: 8080,
+  lake: "s3://estat-mcp-lake-bucket",
+  hosts: ["d111111abcdef8.cloudfront.net"],
+  proxyHops: 2,
+  keepAliveTimeoutMs: 125_000,
+  shutdownGraceMs: 25_000,
+  toolTimeoutMs: 120_000,
+  estatTimeoutMs: 60_000,
+};
+
+/** One row per target and shape. A new target adds its rows here. */
+const ROWS: Row[] = [
+  {
+    label: "aws-fargate dev (CloudFront → ALB → task)",
+    run: () => runStack("dev"),
+    env: ecsEnv,
+    chain: awsFargateTimeouts({ cdn: true }),
+    expect: BEHIND_CLOUDFRONT,
+  },
+  {
+    label: "aws-fargate prod (CloudFront → ALB → task)",
+    run: () => runStack("prod"),
+    env: ecsEnv,
+    chain: awsFargateTimeouts({ cdn: true }),
+    expect: BEHIND_CLOUDFRONT,
+  },
+  {
+    label: "aws-fargate prod with a domain (ALB → task), port 9090",
+    run: () => runStack("prod", { ...prodWithDomain(), "estat-mcp:containerPort": "9090" }),
+    env: ecsEnv,
+    chain: awsFargateTimeouts({ cdn: false }),
+    expect: { ...BEHIND_CLOUDFRONT, port: 9090, hosts: ["mcp.example.jp"], proxyHops: 1 },
+  },
+];
+
+/** A different value of the same kind: a number + 1, anything else with a character appended. */
+const perturb = (v: string) => (/^\d+$/.test(v) ? String(Number(v) + 1) : `${v}x`);
+
+function parsedOrError(env: Record<string, string>): unknown {
+  try {
+    return parseEnv(env);
+  } catch (e) {
+    return { refused: (e as Error).message };
+  }
+}
+
+describe("the env contract: each target's server env through the server's parseEnv", () => {
+  for (const row of ROWS) {
+    describe(row.label, () => {
+      let env: Record<string, string>;
+      before(async () => {
+        const run = await row.run();
+        assert.deepEqual(run.errors, []);
+        const { plain, secrets } = row.env(run);
+        assert.deepEqual(secrets.toSorted(), Object.keys(PLACEHOLDER_SECRETS).toSorted());
+        env = { ...plain, ...Object.fromEntries(secrets.map((s) => [s, PLACEHOLDER_SECRETS[s]])) };
+      });
+
+      it("is accepted, and the server runs with the values the stack meant", () => {
+        const c = parseEnv(env);
+        assert.deepEqual(
+          {
+            host: c.host,
+            port: c.port,
+            lake: c.lake.uri,
+            hosts: c.allowedHosts,
+            proxyHops: c.trustedProxyHops,
+            keepAliveTimeoutMs: c.keepAliveTimeoutMs,
+            shutdownGraceMs: c.shutdownGraceMs,
+            toolTimeoutMs: c.toolTimeoutMs,
+            estatTimeoutMs: c.estat.timeoutMs,
+            auth: c.auth.mode,
+          },
+          { host: "0.0.0.0", ...row.expect, auth: "keys" },
+        );
+      });
+
+      it("runs the server on the timeout chain the stack was checked against", () => {
+        const c = parseEnv(env);
+        const s = row.chain.server;
+        assert.deepEqual(
+          [c.estat.timeoutMs, c.toolTimeoutMs, c.keepAliveMs, c.keepAliveTimeoutMs, c.shutdownGraceMs],
+          [s.estatTimeoutMs, s.toolTimeoutMs, s.sseKeepAliveS * 1000, s.keepAliveTimeoutMs, s.shutdownGraceMs],
+        );
+      });
+
+      it("sets no variable the server ignores (a misspelt name would silently fall back to a default)", () => {
+        const base = parsedOrError(env);
+        const ignored = Object.keys(env)
+          .filter((k) => !RUNTIME_VARS.includes(k))
+          .filter((k) => {
+            const changed = parsedOrError({ ...env, [k]: perturb(env[k]) });
+            return JSON.stringify(changed) === JSON.stringify(base);
+          });
+        assert.deepEqual(ignored, []);
+      });
+    });
+  }
+
+  it("the ignored-variable check is live: a misspelt name is caught", () => {
+    const env = { HOST: "0.0.0.0", MCP_API_KEYS: PLACEHOLDER_SECRETS.MCP_API_KEYS, SHUTDOWN_GRACE_SECONDS: "25" };
+    const base = parsedOrError(env);
+    assert.equal(JSON.stringify(parsedOrError({ ...env, SHUTDOWN_GRACE_SECONDS: perturb("25") })), JSON.stringify(base));
+  });
+
+  it("every committed stack file has a row", () => {
+    assert.ok(Object.keys(stackFile("dev")).length > 0 && Object.keys(stackFile("prod")).length > 0);
+    assert.deepEqual(
+      ["dev", "prod"].filter((s) => !ROWS.some((r) => r.label.includes(` ${s} `))),
+      [],
+    );
+  });
+});
