@@ -114,6 +114,7 @@ export function resolveClass(dim: Dimension, given: string): ClassInfo {
   throw new InputError(
     `No class "${given}" in ${dim.id} (${dim.name}); names match only whole or after a space or "_". ` +
       (hints.length > 0 ? hints.join(" ") : `Some valid values: ${show(dim.classes)}.`) +
-      " Use a code or an exact name; get_meta_info lists them all.",
+      ` Use a code or an exact name; get_meta_info with maxClasses=${Math.min(dim.classes.length, 5000)} lists ` +
+      (dim.classes.length > 5000 ? "the first 5000." : "them all."),
   );
 }

@@ -79,6 +79,20 @@ describe("what the model reads: tool texts over MCP", function () {
   });
 
   describe("get_stats_data", () => {
+    it("answers an unknown name with the exact get_meta_info call that lists every class", async () => {
+      const r = await client.callTool({
+        name: "get_stats_data",
+        arguments: { statsDataId: "0000020202", filters: { area: "存在しない市" } },
+      });
+      assert.equal(r.isError, true);
+      // Regression: the error said get_meta_info "lists them all" while its text stopped at 8 classes.
+      assert.match(text(r), /get_meta_info with maxClasses=1913 lists them all/);
+      const meta = await client.callTool({ name: "get_meta_info", arguments: { statsDataId: "0000020202", maxClasses: 1913 } });
+      const area = text(meta).split("\n").find((l) => l.startsWith("- area ")) ?? "";
+      assert.equal(area.split(", ").length, 1913);
+      assert.doesNotMatch(area, /more not shown/);
+    });
+
     it("shows every row it returns (past 20) and says how to page with startPosition", async () => {
       const r = await client.callTool({ name: "get_stats_data", arguments: { statsDataId: "0003215840", limit: 50 } });
       assert.equal(r.isError, undefined, text(r));
