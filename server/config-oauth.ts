@@ -47,6 +47,7 @@ export interface OAuthConfig {
   clientIds: string[];
   algorithms: string[];
   jwksUrl: string | undefined;
+  /** RFC 7662 introspection for opaque access tokens (JWTs are always verified locally). */
   introspection: { url: string; clientId: string; clientSecret: string } | undefined;
   clockToleranceSeconds: number;
   /** Least time between two key fetches caused by tokens naming an unknown `kid`. */

@@ -14,6 +14,8 @@ export interface AuthServerOptions {
   /** Resource indicators this AS issues tokens for (ours and, for the wrong-audience test, another). */
   resources: string[];
   scopes: string[];
+  /** Resources whose access tokens are opaque (checked by introspection) instead of JWTs. */
+  opaqueResources?: string[];
   /** Access token lifetime in seconds. Default 600. */
   accessTokenTtl?: number;
   /** Confidential clients for the client-credentials grant (tokens without a user). */
@@ -67,6 +69,7 @@ export async function startAuthServer(opts: AuthServerOptions): Promise<AuthServ
         devInteractions: { enabled: false },
         registration: { enabled: true },
         clientCredentials: { enabled: true },
+        introspection: { enabled: true },
         resourceIndicators: {
           enabled: true,
           defaultResource: () => opts.resources[0],
@@ -77,7 +80,7 @@ export async function startAuthServer(opts: AuthServerOptions): Promise<AuthServ
               scope: opts.scopes.join(" "),
               audience: indicator,
               accessTokenTTL: opts.accessTokenTtl ?? 600,
-              accessTokenFormat: "jwt",
+              accessTokenFormat: opts.opaqueResources?.includes(indicator) ? "opaque" : "jwt",
               jwt: { sign: { alg: "RS256" } },
             };
           },

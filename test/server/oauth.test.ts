@@ -24,8 +24,8 @@ interface Setup {
   resource: string;
 }
 
-async function oauthServer(as: AuthServer, fake: FakeEstat, env: Record<string, string> = {}): Promise<Setup> {
-  const port = await freePort();
+async function oauthServer(as: AuthServer, fake: FakeEstat, env: Record<string, string> = {}, port?: number): Promise<Setup> {
+  port ??= await freePort();
   const base = `http://127.0.0.1:${port}`;
   const srv = await startServer({
     PORT: String(port),
@@ -479,5 +479,65 @@ describe("parseEnv: MCP_AUTH=oauth settings (server/config-oauth.ts)", () => {
     refuses({ ...ok, OAUTH_SCOPES: "only-one" }, /OAUTH_SCOPES must name two different scopes/);
     refuses({ ...ok, MCP_API_KEYS: "k1-test-key-aaaaaaaaaaaaaaaa" }, /MCP_AUTH=oauth and MCP_API_KEYS are not mixed on one endpoint/);
     refuses({ OAUTH_ISSUER: ok.OAUTH_ISSUER }, /OAUTH_ISSUER is set but MCP_AUTH is "none": set MCP_AUTH=oauth/);
+    refuses({ ...ok, OAUTH_INTROSPECTION_URL: "https://as.example.com/introspect" }, /needs OAUTH_INTROSPECTION_CLIENT_ID and OAUTH_INTROSPECTION_CLIENT_SECRET/);
+  });
+});
+
+describe("MCP_AUTH=oauth: opaque access tokens through introspection (RFC 7662)", () => {
+  let fake: FakeEstat;
+  let as: AuthServer;
+  let s: Setup;
+  const machine = { client_id: "machine", client_secret: "machine-secret-0000000000000000" };
+  const rs = { client_id: "estat-rs", client_secret: "rs-introspection-secret-000000000" };
+  before(async () => {
+    fake = await new FakeEstat().listen();
+    const port = await freePort();
+    const resource = `http://127.0.0.1:${port}/mcp`;
+    as = await startAuthServer({ resources: [resource, OTHER], opaqueResources: [resource, OTHER], scopes: [READ, WRITE], clients: [machine, rs] });
+    s = await oauthServer(as, fake, {
+      OAUTH_INTROSPECTION_URL: `${as.issuer}/token/introspection`,
+      OAUTH_INTROSPECTION_CLIENT_ID: rs.client_id,
+      OAUTH_INTROSPECTION_CLIENT_SECRET: rs.client_secret,
+    }, port);
+  });
+  after(async () => {
+    await s.srv.close();
+    await as.close();
+    await fake.close();
+  });
+  const opaque = async (resource: string) => {
+    const t = await as.clientCredentialsToken(machine.client_id, machine.client_secret, resource, READ);
+    assert.equal(t.split(".").length, 1, "an opaque token");
+    s.srv.secrets.push(t);
+    return t;
+  };
+
+  it("accepts an active token for this resource, introspecting it once for repeated calls", async () => {
+    const t = await opaque(s.resource);
+    const before = as.hits.get("/token/introspection") ?? 0;
+    for (let i = 0; i < 3; i++) {
+      const res = await post(s, "/mcp", LIST, { ...bearer(t), "x-request-id": `opaque-${i}` });
+      assert.equal(res.status, 200, JSON.stringify(logLine(s.srv, `opaque-${i}`)));
+      await res.arrayBuffer();
+    }
+    assert.equal(as.hits.get("/token/introspection"), before + 1);
+    assert.equal(logLine(s.srv, "opaque-0").clientId, machine.client_id);
+  });
+
+  it("refuses an unknown token (inactive) and one issued for another resource", async () => {
+    for (const [t, reason] of [
+      ["not-a-token-the-as-issued", "inactive"],
+      [await opaque(OTHER), "wrong_audience"],
+    ]) {
+      const res = await post(s, "/mcp", LIST, { ...bearer(t), "x-request-id": `opaque-${reason}` });
+      assert.equal(res.status, 401);
+      await res.arrayBuffer();
+      assert.equal(logLine(s.srv, `opaque-${reason}`).authFailure, reason);
+    }
+  });
+
+  it("keeps the introspection secret out of logs and answers", () => {
+    assert.ok(s.srv.secrets.includes(rs.client_secret), "checked by the suite-wide secrets hook");
+    assert.ok(!s.srv.logs.some((l) => l.includes(rs.client_secret)));
   });
 });

@@ -17,6 +17,7 @@ import {
 import type { OAuthConfig } from "../../../config-oauth.ts";
 import { rpcError } from "../../errors.ts";
 import { type Authenticator, type AuthFailure, authInfoOf } from "../authenticator.ts";
+import { createIntrospector } from "./introspect.ts";
 import { createJwtVerifier, KeysUnavailable, TokenRejected } from "./verify.ts";
 
 export interface OAuthOptions {
@@ -27,10 +28,11 @@ export interface OAuthOptions {
 const BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
 
 export function oauthAuthenticator(cfg: OAuthConfig, opts: OAuthOptions = {}): Authenticator {
-  const verify = createJwtVerifier(cfg, {
-    jwksCooldownMs: cfg.jwksCooldownSeconds * 1000,
-    fetchTimeoutMs: opts.fetchTimeoutMs ?? 5000,
-  });
+  const fetchTimeoutMs = opts.fetchTimeoutMs ?? 5000;
+  const verifyJwt = createJwtVerifier(cfg, { jwksCooldownMs: cfg.jwksCooldownSeconds * 1000, fetchTimeoutMs });
+  const introspect = cfg.introspection ? createIntrospector(cfg, { fetchTimeoutMs }) : undefined;
+  // A JWT has three dot-separated parts; anything else is opaque and goes to introspection when configured.
+  const verify = (token: string) => (introspect && token.split(".").length !== 3 ? introspect(token) : verifyJwt(token));
   const resource = new URL(cfg.resource);
   const metadataUrl = getOAuthProtectedResourceMetadataUrl(resource);
   const document = {

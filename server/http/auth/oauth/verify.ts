@@ -69,7 +69,7 @@ export function createJwtVerifier(cfg: OAuthConfig, opts: { jwksCooldownMs: numb
         audience: cfg.audience,
         algorithms: cfg.algorithms,
         clockTolerance: cfg.clockToleranceSeconds,
-        requiredClaims: ["exp", "sub"],
+        requiredClaims: ["exp"],
       });
       payload = r.payload;
       typ = r.protectedHeader.typ;
@@ -81,18 +81,23 @@ export function createJwtVerifier(cfg: OAuthConfig, opts: { jwksCooldownMs: numb
     if (typ !== undefined && !ACCESS_TOKEN_TYPES.has(typ.toLowerCase()) && typ.toUpperCase() !== "JWT") {
       throw new TokenRejected("token_type", `A token of type "${typ}" is not an access token.`);
     }
-    const clientId = [payload.client_id, payload.azp, payload.cid].find((c): c is string => typeof c === "string");
-    if (cfg.clientIds.length > 0) {
-      if (payload.token_use !== undefined && payload.token_use !== "access") {
-        throw new TokenRejected("token_type", "Only access tokens are accepted (token_use must be \"access\").");
-      }
-      if (!clientId || !cfg.clientIds.includes(clientId)) {
-        throw new TokenRejected("client", "The access token was issued to a client this server does not accept (OAUTH_CLIENT_IDS).");
-      }
-    }
-    return {
-      principal: { kind: "oauth", id: String(payload.sub), clientId, scopes: scopesOf(payload) },
-      expiresAt: payload.exp as number,
-    };
+    return { principal: principalOf(cfg, payload), expiresAt: payload.exp as number };
   };
+}
+
+/** The caller a verified token (or an introspection answer) names, after the Cognito-style client check. */
+export function principalOf(cfg: OAuthConfig, claims: JWTPayload): Principal {
+  const clientId = [claims.client_id, claims.azp, claims.cid].find((c): c is string => typeof c === "string");
+  if (cfg.clientIds.length > 0) {
+    if (claims.token_use !== undefined && claims.token_use !== "access") {
+      throw new TokenRejected("token_type", "Only access tokens are accepted (token_use must be access).");
+    }
+    if (!clientId || !cfg.clientIds.includes(clientId)) {
+      throw new TokenRejected("client", "The access token was issued to a client this server does not accept (OAUTH_CLIENT_IDS).");
+    }
+  }
+  // A token from the client-credentials grant has no user: the client itself is the caller.
+  const id = typeof claims.sub === "string" ? claims.sub : clientId ? `client:${clientId}` : undefined;
+  if (!id) throw new TokenRejected("bad_claims", "The access token names no subject and no client.");
+  return { kind: "oauth", id, clientId, scopes: scopesOf(claims) };
 }
