@@ -27,8 +27,16 @@ export function authenticate(authenticator: Authenticator, opts: AuthMiddlewareO
   const failures =
     opts.failuresPerMinute > 0 ? new RateLimiterMemory({ points: opts.failuresPerMinute, duration: window }) : undefined;
 
-  const throttled = (ctx: Koa.Context, res: RateLimiterRes) => {
-    const retry = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+  // Addresses over the budget, until when: a synchronous look-up, so a good request pays nothing for it.
+  const blockedUntil = new Map<string, number>();
+  const block = (address: string, res: RateLimiterRes) => {
+    const now = Date.now();
+    if (blockedUntil.size > 10_000) for (const [a, until] of blockedUntil) if (until <= now) blockedUntil.delete(a);
+    blockedUntil.set(address, now + res.msBeforeNext);
+  };
+
+  const throttled = (ctx: Koa.Context, msBeforeNext: number) => {
+    const retry = Math.max(1, Math.ceil(msBeforeNext / 1000));
     ctx.set("Retry-After", String(retry));
     ctx.status = 429;
     ctx.body = rpcError(
@@ -45,10 +53,13 @@ export function authenticate(authenticator: Authenticator, opts: AuthMiddlewareO
     if (authenticator.mode === "none") return next();
     const store = requestContext.getStore();
     const address = `ip:${ctx.ip}`;
-    const seen = failures ? await failures.get(address) : null;
-    if (failures && seen && seen.consumedPoints >= opts.failuresPerMinute) {
-      if (store) store.authFailure = "throttled";
-      return throttled(ctx, seen);
+    const until = blockedUntil.get(address);
+    if (until !== undefined) {
+      if (until > Date.now()) {
+        if (store) store.authFailure = "throttled";
+        return throttled(ctx, until - Date.now());
+      }
+      blockedUntil.delete(address);
     }
     const outcome = await authenticator.authenticate(ctx);
     if (!outcome.ok) {
@@ -56,10 +67,12 @@ export function authenticate(authenticator: Authenticator, opts: AuthMiddlewareO
       // Only an unusable credential counts: an unreachable authorization server is not the caller's fault.
       if (failures && outcome.failure.status !== 503) {
         try {
-          await failures.consume(address);
+          const res = await failures.consume(address);
+          if (res.remainingPoints === 0) block(address, res);
         } catch (err) {
           if (!(err instanceof RateLimiterRes)) throw err;
-          return throttled(ctx, err);
+          block(address, err);
+          return throttled(ctx, err.msBeforeNext);
         }
       }
       return authenticator.challenge(ctx, outcome.failure);
