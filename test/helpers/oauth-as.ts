@@ -28,6 +28,8 @@ export interface AuthServer {
   hits: Map<string, number>;
   /** While true, /jwks answers 503 (the keys endpoint is down). */
   jwksDown: boolean;
+  /** When set, the test user consents to these scopes only (as a user who unticks one would). */
+  consentOnly?: string[];
   /** Publishes another signing key (a rotation); tokens signed with it name `kid`. */
   rotate(kid: string): Promise<void>;
   /** Signs any claims with the AS's current key (or a key it does not publish, `unpublished: true`). */
@@ -100,7 +102,7 @@ export async function startAuthServer(opts: AuthServerOptions): Promise<AuthServ
         return;
       }
       if (!ctx.path.startsWith("/interaction/")) return next();
-      await interact(p, ctx);
+      await interact(p, ctx, as.consentOnly);
     });
     return p;
   }
@@ -144,7 +146,11 @@ export async function startAuthServer(opts: AuthServerOptions): Promise<AuthServ
 }
 
 /** The test user signs in, then consents to exactly what the client asked for. No browser, no form. */
-async function interact(provider: Provider, ctx: { req: IncomingMessage; res: ServerResponse; respond?: boolean }) {
+async function interact(
+  provider: Provider,
+  ctx: { req: IncomingMessage; res: ServerResponse; respond?: boolean },
+  consentOnly: string[] | undefined,
+) {
   ctx.respond = false;
   const details = await provider.interactionDetails(ctx.req, ctx.res);
   if (details.prompt.name === "login") {
@@ -163,7 +169,10 @@ async function interact(provider: Provider, ctx: { req: IncomingMessage; res: Se
   if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(" "));
   if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
   for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
-    grant.addResourceScope(indicator, scopes.join(" "));
+    const granted = scopes.filter((sc) => !consentOnly || consentOnly.includes(sc));
+    const declined = scopes.filter((sc) => !granted.includes(sc));
+    if (granted.length > 0) grant.addResourceScope(indicator, granted.join(" "));
+    if (declined.length > 0) grant.rejectResourceScope(indicator, declined.join(" "));
   }
   const grantId = await grant.save();
   await provider.interactionFinished(ctx.req, ctx.res, { consent: { grantId } }, { mergeWithLastSubmission: true });

@@ -16,6 +16,7 @@ const WRITE = "estat:write";
 const OTHER = "https://other.example.jp/mcp";
 const LIST = { jsonrpc: "2.0", id: 1, method: "tools/list" };
 const now = () => Math.floor(Date.now() / 1000);
+const scopesOf = (jwt: string) => String(decodeJwt(jwt).scope ?? "").split(" ");
 
 interface Setup {
   as: AuthServer;
@@ -147,12 +148,12 @@ describe("MCP_AUTH=oauth: a resource server for a real authorization server (oid
       ["/execute", { tool_name: "get_table_url", arguments: { statsDataId: "0003445078" } }],
       ["/tools", {}],
     ] as const) {
-      it(`POST ${path}: WWW-Authenticate names the metadata and the read scope`, async () => {
+      it(`POST ${path}: WWW-Authenticate names the metadata and the scopes`, async () => {
         const res = await post(s, path, body);
         assert.equal(res.status, 401);
         assert.equal(
           res.headers.get("www-authenticate"),
-          `Bearer resource_metadata="${s.base}/.well-known/oauth-protected-resource/mcp", scope="${READ}"`,
+          `Bearer resource_metadata="${s.base}/.well-known/oauth-protected-resource/mcp", scope="${READ} ${WRITE}"`,
         );
         await res.arrayBuffer();
       });
@@ -171,8 +172,8 @@ describe("MCP_AUTH=oauth: a resource server for a real authorization server (oid
         assert.equal(auth.searchParams.get("code_challenge_method"), "S256");
         assert.ok(auth.searchParams.get("code_challenge"));
         assert.equal(auth.searchParams.get("resource"), s.resource);
-        // The scope the 401 named (offline_access is the SDK's own addition, for a refresh token).
-        assert.ok(auth.searchParams.get("scope")?.split(" ").includes(READ), auth.searchParams.get("scope") ?? "");
+        // The scopes the 401 named (offline_access is the SDK's own addition, for a refresh token).
+        assert.deepEqual(auth.searchParams.get("scope")?.split(" ").sort(), [READ, WRITE, "offline_access"].sort());
         const access = oauth.tokens()?.access_token ?? "";
         s.srv.secrets.push(access, oauth.tokens()?.refresh_token ?? "");
         assert.equal(decodeProtectedHeader(access).typ, "at+jwt");
@@ -185,6 +186,33 @@ describe("MCP_AUTH=oauth: a resource server for a real authorization server (oid
         await client.close();
       });
     }
+
+    it("steps up: a user who granted only reading calls save_dataset → 403 → a sign-in for the write scope → the call runs", async () => {
+      const oauth = new TestOAuthClient();
+      as.consentOnly = [READ, "offline_access"];
+      const url = new URL(`${s.base}/mcp`);
+      const transport = new StreamableHTTPClientTransport(url, { authProvider: oauth });
+      await assert.rejects(new Client({ name: "t", version: "1" }).connect(transport), UnauthorizedError);
+      await transport.finishAuth(oauth.callback as URLSearchParams);
+      assert.deepEqual(scopesOf(oauth.tokens()?.access_token ?? ""), [READ]);
+      as.consentOnly = undefined;
+      const stepUp = new StreamableHTTPClientTransport(url, { authProvider: oauth });
+      const client = new Client({ name: "t", version: "1" });
+      await client.connect(stepUp);
+      const call = { name: "get_table_url", arguments: { statsDataId: "0003445078" } };
+      assert.equal((await client.callTool(call)).isError, undefined);
+      const save = { name: "save_dataset", arguments: { statsDataId: "0003445078" } };
+      await assert.rejects(client.callTool(save));
+      assert.equal(oauth.authorizations.length, 2, "a second authorization, for more scope");
+      const scopes = oauth.authorizations[1].searchParams.get("scope")?.split(" ") ?? [];
+      assert.ok(scopes.includes(WRITE) && scopes.includes(READ), scopes.join(" "));
+      await stepUp.finishAuth(oauth.callback as URLSearchParams);
+      s.srv.secrets.push(...oauth.savedTokens.flatMap((t) => [t.access_token, t.refresh_token ?? ""]));
+      assert.ok(scopesOf(oauth.tokens()?.access_token ?? "").includes(WRITE));
+      const r = await client.callTool(save);
+      assert.doesNotMatch(text(r), /insufficient_scope|needs the scope/);
+      await client.close();
+    });
 
     it("logs the principal by ids only (subject, client), never the token", async () => {
       const t = await token();

@@ -46,6 +46,7 @@ export function oauthAuthenticator(cfg: OAuthConfig, opts: OAuthOptions = {}): A
     bearer_methods_supported: ["header"],
   };
   // The path-inserted URL (RFC 9728 §3.1) and the root one, which clients of the 2025-03-26 era probe.
+  const allScopes = `${cfg.scopes.read} ${cfg.scopes.write}`;
   const documentPaths = new Set([new URL(metadataUrl).pathname, "/.well-known/oauth-protected-resource"]);
   const fail = (status: AuthFailure["status"], reason: string, message: string): { ok: false; failure: AuthFailure } => ({
     ok: false,
@@ -89,11 +90,14 @@ export function oauthAuthenticator(cfg: OAuthConfig, opts: OAuthOptions = {}): A
       ctx.status = failure.status;
       if (failure.status === 401) {
         // No error code when no credentials were sent (RFC 6750 §3.1); clients start sign-in from here.
+        // Both scopes: the SDK's client registers itself (DCR) with the scope it is first challenged with,
+        // and an AS that holds a client to its registered scopes (oidc-provider does) would then refuse
+        // the step-up to the write scope. A user can still grant only reading; the 403 asks for more.
         ctx.set(
           "WWW-Authenticate",
           failure.reason === "missing_token"
-            ? `Bearer resource_metadata="${metadataUrl}", scope="${cfg.scopes.read}"`
-            : challengeHeader(OAuthErrorCode.InvalidToken, failure.message, [cfg.scopes.read]),
+            ? `Bearer resource_metadata="${metadataUrl}", scope="${allScopes}"`
+            : challengeHeader(OAuthErrorCode.InvalidToken, failure.message, [cfg.scopes.read, cfg.scopes.write]),
         );
       } else if (failure.status === 403) {
         ctx.set("WWW-Authenticate", challengeHeader(OAuthErrorCode.InsufficientScope, failure.message, failure.scopes ?? []));
