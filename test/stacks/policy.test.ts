@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { PolicyResource, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
-import { resourcePolicies, stackPolicies } from "../../policy/rules.ts";
+import { resourcePolicies, stackPolicies } from "../../policy/rules/aws.js";
 import { policyResources, prodWithDomain, type Run, runStack } from "./harness.ts";
 
 function violations(rule: string, type: string, props: Record<string, any>): string[] {
@@ -45,7 +45,7 @@ const configs: [string, () => Promise<Run>][] = [
   ["prod with a custom domain", () => runStack("prod", prodWithDomain())],
 ];
 
-describe("policy pack (policy/rules.ts)", () => {
+describe("policy pack (policy/rules/aws.js)", () => {
   for (const [label, load] of configs) {
     describe(`over every resource of the ${label} stack`, () => {
       let resources: PolicyResource[];

@@ -1,12 +1,10 @@
-import type {
-  PolicyResource,
-  ResourceValidationArgs,
-  ResourceValidationPolicy,
-  StackValidationPolicy,
-} from "@pulumi/policy";
-
-type Report = (message: string, urn?: string) => void;
-type Props = Record<string, any>;
+// @ts-check
+/**
+ * CrossGuard rules for the AWS resources the program creates. Plain JavaScript because the Pulumi CLI
+ * loads packs through its own runner, which registers ts-node whatever PulumiPolicy.yaml says, so a
+ * `.ts` module fails to load there (see index.js).
+ */
+import { asArray, parseJson, rule, stackRule } from "./common.js";
 
 const T = {
   bucket: "aws:s3/bucket:Bucket",
@@ -27,7 +25,7 @@ const T = {
   distribution: "aws:cloudfront/distribution:Distribution",
   listener: "aws:lb/listener:Listener",
   loadBalancer: "aws:lb/loadBalancer:LoadBalancer",
-} as const;
+};
 
 /** TLS policies accepted on HTTPS listeners: TLS 1.2+ with forward secrecy. */
 export const MODERN_TLS_POLICIES = [
@@ -42,45 +40,24 @@ const ANYWHERE = ["0.0.0.0/0", "::/0"];
 /** The only ports the internet may reach: the entry point's HTTPS, and HTTP that only redirects. */
 const PUBLIC_PORTS = [80, 443];
 
-function parseJson(v: unknown): any {
-  if (typeof v !== "string") return v;
-  try {
-    return JSON.parse(v);
-  } catch {
-    return undefined;
-  }
-}
-
-const asArray = <X>(v: X | X[] | undefined): X[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-
-function rule(
-  name: string,
-  description: string,
-  types: string[],
-  check: (props: Props, report: Report, type: string) => void,
-): ResourceValidationPolicy {
-  return {
-    name,
-    description,
-    enforcementLevel: "mandatory",
-    validateResource: (args: ResourceValidationArgs, report: Report) => {
-      if (types.includes(args.type)) check(args.props ?? {}, report, args.type);
-    },
-  };
-}
-
-function wildcardActions(policyDocument: unknown): string[] {
+/** @param {unknown} policyDocument @returns {string[]} */
+function wildcardActions(policyDocument) {
   const doc = parseJson(policyDocument);
-  const found: string[] = [];
-  for (const s of asArray<any>(doc?.Statement)) {
+  const found = [];
+  for (const s of asArray(doc?.Statement)) {
     if (s?.Effect !== "Allow") continue;
     if (s.NotAction !== undefined) found.push("NotAction");
-    for (const a of asArray<string>(s.Action)) if (a === "*" || a.endsWith(":*")) found.push(a);
+    for (const a of asArray(s.Action)) if (a === "*" || a.endsWith(":*")) found.push(a);
   }
   return found;
 }
 
-function openIngress(cidrs: string[], protocol: string, from: number, to: number): string | undefined {
+/**
+ * Why a rule opening `from`-`to` to `cidrs` is too wide, or undefined when it is fine.
+ * @param {string[]} cidrs @param {string} protocol @param {number} from @param {number} to
+ * @returns {string | undefined}
+ */
+function openIngress(cidrs, protocol, from, to) {
   if (!cidrs.some((c) => ANYWHERE.includes(c))) return undefined;
   if (String(protocol) === "-1" || protocol === "all") return "all traffic is open to the internet";
   if (from !== to || !PUBLIC_PORTS.includes(from)) return `ports ${from}-${to} are open to the internet`;
@@ -88,7 +65,8 @@ function openIngress(cidrs: string[], protocol: string, from: number, to: number
   return undefined;
 }
 
-export const resourcePolicies: ResourceValidationPolicy[] = [
+/** @type {import("@pulumi/policy").ResourceValidationPolicy[]} */
+export const resourcePolicies = [
   rule(
     "s3-no-public-access",
     "S3 buckets block every kind of public access and grant no public ACL.",
@@ -112,7 +90,7 @@ export const resourcePolicies: ResourceValidationPolicy[] = [
     "S3 encryption configurations use SSE-S3 or SSE-KMS.",
     [T.encryption],
     (p, report) => {
-      const algos = asArray<any>(p.rules).map((r) => r?.applyServerSideEncryptionByDefault?.sseAlgorithm);
+      const algos = asArray(p.rules).map((r) => r?.applyServerSideEncryptionByDefault?.sseAlgorithm);
       if (algos.length === 0 || algos.some((a) => !["AES256", "aws:kms", "aws:kms:dsse"].includes(a))) {
         report(`Unsupported or missing SSE algorithm: ${JSON.stringify(algos)}. Use AES256 or aws:kms.`);
       }
@@ -123,10 +101,10 @@ export const resourcePolicies: ResourceValidationPolicy[] = [
     "S3 bucket policies deny requests not made over TLS.",
     [T.bucketPolicy],
     (p, report) => {
-      const denies = asArray<any>(parseJson(p.policy)?.Statement).some(
+      const denies = asArray(parseJson(p.policy)?.Statement).some(
         (s) =>
           s?.Effect === "Deny" &&
-          asArray<string>(s.Action).includes("s3:*") &&
+          asArray(s.Action).includes("s3:*") &&
           String(s.Condition?.Bool?.["aws:SecureTransport"]) === "false",
       );
       if (!denies) report('The bucket policy needs a Deny of s3:* when "aws:SecureTransport" is false.');
@@ -143,12 +121,12 @@ export const resourcePolicies: ResourceValidationPolicy[] = [
     "IAM policies name their actions: no `*`, no `service:*`, no NotAction.",
     [T.rolePolicy, T.iamPolicy, T.role],
     (p, report, type) => {
-      const docs = type === T.role ? asArray<any>(p.inlinePolicies).map((i) => i?.policy) : [p.policy];
+      const docs = type === T.role ? asArray(p.inlinePolicies).map((i) => i?.policy) : [p.policy];
       const found = docs.flatMap(wildcardActions);
       if (found.length) report(`Wildcard actions allowed: ${found.join(", ")}.`);
       if (
         type === T.role &&
-        asArray<string>(p.managedPolicyArns).some((a) => /AdministratorAccess|FullAccess/.test(a))
+        asArray(p.managedPolicyArns).some((a) => /AdministratorAccess|FullAccess/.test(a))
       ) {
         report("Role attaches an administrator or full-access managed policy.");
       }
@@ -159,7 +137,7 @@ export const resourcePolicies: ResourceValidationPolicy[] = [
     "ECS containers run as a non-root user on a read-only root filesystem, unprivileged.",
     [T.taskDefinition],
     (p, report) => {
-      for (const c of asArray<any>(parseJson(p.containerDefinitions))) {
+      for (const c of asArray(parseJson(p.containerDefinitions))) {
         const user = String(c?.user ?? "");
         if (!user || /^(root|0)(:|$)/.test(user))
           report(`Container ${c?.name} runs as root (user "${user}").`);
@@ -174,14 +152,14 @@ export const resourcePolicies: ResourceValidationPolicy[] = [
     "The internet may reach only TCP 80/443 (the entry point); nothing else is open to 0.0.0.0/0 or ::/0.",
     [T.ingressRule, T.securityGroup, T.sgRule],
     (p, report, type) => {
-      const checks: string[] = [];
+      const checks = [];
       if (type === T.ingressRule) {
         const m = openIngress([p.cidrIpv4, p.cidrIpv6].filter(Boolean), p.ipProtocol, p.fromPort, p.toPort);
         if (m) checks.push(m);
       } else if (type === T.sgRule) {
         if (p.type === "ingress") {
           const m = openIngress(
-            [...asArray<string>(p.cidrBlocks), ...asArray<string>(p.ipv6CidrBlocks)],
+            [...asArray(p.cidrBlocks), ...asArray(p.ipv6CidrBlocks)],
             p.protocol,
             p.fromPort,
             p.toPort,
@@ -189,9 +167,9 @@ export const resourcePolicies: ResourceValidationPolicy[] = [
           if (m) checks.push(m);
         }
       } else {
-        for (const i of asArray<any>(p.ingress)) {
+        for (const i of asArray(p.ingress)) {
           const m = openIngress(
-            [...asArray<string>(i.cidrBlocks), ...asArray<string>(i.ipv6CidrBlocks)],
+            [...asArray(i.cidrBlocks), ...asArray(i.ipv6CidrBlocks)],
             i.protocol,
             i.fromPort,
             i.toPort,
@@ -207,7 +185,7 @@ export const resourcePolicies: ResourceValidationPolicy[] = [
     "CloudFront serves HTTPS only: an API key must never cross the internet in clear.",
     [T.distribution],
     (p, report) => {
-      const behaviors = [p.defaultCacheBehavior, ...asArray<any>(p.orderedCacheBehaviors)];
+      const behaviors = [p.defaultCacheBehavior, ...asArray(p.orderedCacheBehaviors)];
       for (const b of behaviors) {
         if (b?.viewerProtocolPolicy !== "https-only") {
           report(
@@ -219,20 +197,8 @@ export const resourcePolicies: ResourceValidationPolicy[] = [
   ),
 ];
 
-function stackRule(
-  name: string,
-  description: string,
-  check: (resources: PolicyResource[], report: Report) => void,
-): StackValidationPolicy {
-  return {
-    name,
-    description,
-    enforcementLevel: "mandatory",
-    validateStack: (args, report) => check(args.resources, report),
-  };
-}
-
-export const stackPolicies: StackValidationPolicy[] = [
+/** @type {import("@pulumi/policy").StackValidationPolicy[]} */
+export const stackPolicies = [
   stackRule(
     "alb-https-only",
     "Internet-facing listeners serve HTTPS with a modern TLS policy; plain HTTP only redirects, except on an internal ALB (CloudFront VPC origin).",
@@ -248,7 +214,7 @@ export const stackPolicies: StackValidationPolicy[] = [
             );
           }
         } else if (p.protocol === "HTTP") {
-          const redirects = asArray<any>(p.defaultActions).every(
+          const redirects = asArray(p.defaultActions).every(
             (a) => a?.type === "redirect" && a.redirect?.protocol === "HTTPS",
           );
           if (!redirects && lb?.props.internal !== true) {
@@ -279,7 +245,7 @@ export const stackPolicies: StackValidationPolicy[] = [
         );
         if (taskGroups.length === 0) report(`Service ${svc.name} names no security group.`, svc.urn);
         for (const sg of taskGroups) {
-          if (asArray<any>(sg.props.ingress).length > 0) {
+          if (asArray(sg.props.ingress).length > 0) {
             report(
               `Task security group ${sg.name} has inline ingress; allow only the load balancer's group.`,
               sg.urn,
