@@ -21,6 +21,11 @@ WORKDIR /app
 COPY --from=deps --chown=root:root /app/node_modules ./node_modules
 COPY --chown=root:root package.json ./
 COPY --chown=root:root server ./server
+# /tmp as a VOLUME: ECS creates a task's bind mounts (the stacks mount an empty volume here, the root
+# being read-only) root-owned 0755 unless the image declares the path as a VOLUME, in which case the
+# image's ownership and mode are copied in: node:24-slim's /tmp, 1777. Without it uid 1000 cannot
+# mkdtemp and every save to S3 fails (aws/containers-roadmap#938).
+VOLUME ["/tmp"]
 USER node
 EXPOSE 8080
 # The server only writes to the data lake and /tmp: the task runs with a read-only root filesystem.

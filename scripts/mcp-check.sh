@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Smoke-checks a running server: GET /healthz, then MCP initialize and tools/list (Streamable HTTP,
 # 2025-06-18), and asserts that search_stats is listed. Answers may be JSON or SSE `data:` lines.
+# With MCP_CHECK_SAVE set to save_dataset arguments (JSON), it also saves that dataset (refresh: true,
+# so the lake is really written, not answered from a stored copy) and fails unless the save succeeds.
 #   scripts/mcp-check.sh BASE_URL [API_KEY]     e.g. scripts/mcp-check.sh https://d111.cloudfront.net "$KEY"
 set -euo pipefail
 base="${1:?usage: mcp-check.sh BASE_URL [API_KEY]}"
@@ -59,4 +61,27 @@ node -e '
   console.log("tools: " + names.join(", "));
   if (!names.includes("search_stats")) { console.error("FAIL: search_stats is not listed"); process.exit(1); }
 ' "$tools"
+
+if [ -n "${MCP_CHECK_SAVE:-}" ]; then
+  call="$(node -e '
+    const args = { ...JSON.parse(process.argv[1]), refresh: true };
+    process.stdout.write(JSON.stringify({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "save_dataset", arguments: args } }));
+  ' "$MCP_CHECK_SAVE")"
+  saved="$(curl -sS --max-time "${MCP_CHECK_SAVE_TIMEOUT:-120}" -X POST "$base/mcp" \
+    -H "Content-Type: application/json" -H "Accept: application/json, text/event-stream" \
+    -H "MCP-Protocol-Version: 2025-06-18" "${auth[@]}" "${session_header[@]}" \
+    --data "$call" | message 3)" || { echo "FAIL: save_dataset gave no answer" >&2; exit 1; }
+  node -e '
+    const reply = JSON.parse(process.argv[1]);
+    const r = reply.result;
+    const said = (r?.content ?? []).map((c) => c.text ?? "").join(" ").slice(0, 500) || JSON.stringify(reply.error ?? reply);
+    if (!r || r.isError || !r.structuredContent?.datasetId || r.structuredContent.fromLake !== false) {
+      console.error("FAIL: save_dataset did not write the lake: " + said);
+      process.exit(1);
+    }
+    const s = r.structuredContent;
+    console.log(`saved: ${s.datasetId}, ${s.rows} rows, ${s.files.length} files`);
+  ' "$saved"
+  echo "OK: $base saves a dataset to its lake"
+fi
 echo "OK: $base answers /healthz and lists search_stats"
