@@ -136,8 +136,19 @@ class StoreLake implements Lake {
     const m = await this.requireManifest(datasetId);
     const f = this.fileOf(m, format);
     if (this.store.presign) {
-      const url = await this.store.presign(f.key, expiresInSeconds, downloadName(m, f));
-      return { url, expiresAt: new Date(Date.now() + expiresInSeconds * 1000).toISOString() };
+      const p = await this.store.presign(f.key, expiresInSeconds, downloadName(m, f));
+      return {
+        url: p.url,
+        expiresAt: p.expiresAt.toISOString(),
+        expiresInSeconds: p.expiresInSeconds,
+        ...(p.limitedByCredentials
+          ? {
+              note:
+                `Valid ${p.expiresInSeconds} s, not the ${expiresInSeconds} s asked: the link is signed with the server's ` +
+                "temporary cloud credentials and stops working when they expire. Ask again for a fresh link.",
+            }
+          : {}),
+      };
     }
     const { publicBaseUrl, signingKey } = this.opts;
     if (!publicBaseUrl || !signingKey) {
@@ -147,7 +158,7 @@ class StoreLake implements Lake {
       );
     }
     const { path, expiresAt } = signDownload(m.datasetId, f.name, expiresInSeconds, signingKey);
-    return { url: `${publicBaseUrl.replace(/\/+$/, "")}${path}`, expiresAt };
+    return { url: `${publicBaseUrl.replace(/\/+$/, "")}${path}`, expiresAt, expiresInSeconds };
   }
 
   async openDownload(datasetId: string, file: string): Promise<DownloadFile> {

@@ -22,8 +22,8 @@ import {
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { AsyncBuffer } from "hyparquet";
-import { storeError } from "./errors.ts";
-import type { BlobStore } from "./store.ts";
+import { LakeError, storeError } from "./errors.ts";
+import type { BlobStore, Presigned } from "./store.ts";
 import type { OpenLakeOptions } from "./types.ts";
 
 /** Files above this go up in parts, so no single request carries more than PART_SIZE. */
@@ -247,15 +247,36 @@ export class S3Store implements BlobStore {
     }
   }
 
-  async presign(key: string, expiresInSeconds: number, fileName: string): Promise<string> {
-    return getSignedUrl(
+  /**
+   * A presigned GET URL. A URL signed with temporary credentials (a task role's session, SSO, STS) dies
+   * with them whatever X-Amz-Expires says, so the expiry is capped at the credentials' own `expiration`
+   * and the time returned is when the URL really stops working.
+   */
+  async presign(key: string, expiresInSeconds: number, fileName: string): Promise<Presigned> {
+    const credentials = await this.client.config.credentials();
+    // X-Amz-Date has whole seconds: sign at a whole second so expiresAt is exactly what S3 enforces.
+    const signingDate = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const left = credentials.expiration
+      ? Math.floor((credentials.expiration.getTime() - signingDate.getTime()) / 1000)
+      : Infinity;
+    if (left < 1) {
+      throw new LakeError("The server's storage credentials have expired; try again in a minute.", 503);
+    }
+    const seconds = Math.min(expiresInSeconds, left);
+    const url = await getSignedUrl(
       this.client,
       new GetObjectCommand({
         Bucket: this.bucket,
         Key: this.key(key),
         ResponseContentDisposition: `attachment; filename="${fileName}"`,
       }),
-      { expiresIn: expiresInSeconds },
+      { expiresIn: seconds, signingDate },
     );
+    return {
+      url,
+      expiresAt: new Date(signingDate.getTime() + seconds * 1000),
+      expiresInSeconds: seconds,
+      ...(seconds < expiresInSeconds ? { limitedByCredentials: true } : {}),
+    };
   }
 }

@@ -27,6 +27,14 @@ export interface BlobStore {
   list(prefix: string): Promise<string[]>;
   /** Deletes keys; missing keys are not an error. */
   delete(keys: string[]): Promise<void>;
-  /** A presigned GET URL, where the store supports it. */
-  presign?(key: string, expiresInSeconds: number, fileName: string): Promise<string>;
+  /** A presigned GET URL, where the store supports it, with the time it really expires. */
+  presign?(key: string, expiresInSeconds: number, fileName: string): Promise<Presigned>;
+}
+
+export interface Presigned {
+  url: string;
+  expiresAt: Date;
+  expiresInSeconds: number;
+  /** The expiry asked for was cut to when the signing credentials (a temporary session) expire. */
+  limitedByCredentials?: true;
 }

@@ -161,12 +161,16 @@ export interface Lake {
   getManifest(datasetId: string): Promise<Manifest | undefined>;
   /** Bounded by OpenLakeOptions.queries: a busy lake answers 503, a key over its share 429. */
   query(datasetId: string, q: Query, opts?: QueryOptions): Promise<QueryResult>;
-  /** S3: a presigned GET URL. Filesystem: `${publicBaseUrl}/datasets/<datasetId>/<file>?expires=&sig=`. */
+  /**
+   * S3: a presigned GET URL. Filesystem: `${publicBaseUrl}/datasets/<datasetId>/<file>?expires=&sig=`.
+   * `expiresAt` is when the link really stops working: on S3 signed with temporary credentials, no later
+   * than they expire (then `expiresInSeconds` is less than asked and `note` says why).
+   */
   downloadUrl(
     datasetId: string,
     format: string,
     expiresInSeconds: number,
-  ): Promise<{ url: string; expiresAt: string }>;
+  ): Promise<{ url: string; expiresAt: string; expiresInSeconds: number; note?: string }>;
   /** Streams one file of the current version (`file` = "data.parquet", "meta.csv", ...). */
   openDownload(datasetId: string, file: string): Promise<DownloadFile>;
 }
