@@ -87,6 +87,7 @@ export function createApp(deps: AppDeps): AppHandle {
       tools,
       maxBodyBytes: config.maxBodyBytes,
       toolTimeoutMs: config.toolTimeoutMs,
+      executeTimeoutMs: config.executeTimeoutMs,
       secrets,
       toolFailed,
       allowed: (ctx, tool) => toolAllowed(authenticator, ctx, tool),

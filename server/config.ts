@@ -66,6 +66,7 @@ const Env = z.object({
   TRUSTED_PROXY_HOPS: num(1, { min: 0, max: 5 }),
   MAX_BODY_BYTES: positiveInt(1024 * 1024),
   TOOL_TIMEOUT_MS: positiveInt(120_000),
+  EXECUTE_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
   STREAM_AFTER_MS: positiveInt(3000),
   SSE_KEEPALIVE_MS: positiveInt(15_000),
   SHUTDOWN_GRACE_MS: num(25_000, { min: 0 }),
@@ -183,6 +184,12 @@ export function parseEnv(env: Record<string, string | undefined> = process.env) 
   if (ok("S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY") && Boolean(e.S3_ACCESS_KEY_ID) !== Boolean(e.S3_SECRET_ACCESS_KEY)) {
     problems.push("S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together: set both, or neither to use the AWS credential chain.");
   }
+  const executeTimeoutMs = e.EXECUTE_TIMEOUT_MS ?? e.TOOL_TIMEOUT_MS;
+  if (ok("EXECUTE_TIMEOUT_MS", "TOOL_TIMEOUT_MS") && executeTimeoutMs > e.TOOL_TIMEOUT_MS) {
+    problems.push(
+      `EXECUTE_TIMEOUT_MS (${executeTimeoutMs}) must not exceed TOOL_TIMEOUT_MS (${e.TOOL_TIMEOUT_MS}): it bounds POST /execute below the tool deadline.`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems.join("\n"));
   const localNames = ["localhost", "127.0.0.1", "[::1]"];
   const hostnames = (xs: string[]) =>
@@ -219,6 +226,8 @@ export function parseEnv(env: Record<string, string | undefined> = process.env) 
     trustedProxyHops: e.TRUSTED_PROXY_HOPS,
     maxBodyBytes: e.MAX_BODY_BYTES,
     toolTimeoutMs: e.TOOL_TIMEOUT_MS,
+    /** POST /execute's deadline: its answer is one silent JSON body, so it sits below a CDN's read timeout. */
+    executeTimeoutMs,
     streamAfterMs: e.STREAM_AFTER_MS,
     keepAliveMs: e.SSE_KEEPALIVE_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,

@@ -14,6 +14,8 @@ export interface ToolRoutesOptions {
   tools: ToolDef[];
   maxBodyBytes: number;
   toolTimeoutMs: number;
+  /** /execute's own deadline (EXECUTE_TIMEOUT_MS), at most toolTimeoutMs; defaults to it. */
+  executeTimeoutMs?: number;
   secrets: readonly string[];
   toolFailed: ToolFailed;
   /** The per-tool scope check (OAuth); false when it has answered the request itself (403). */
@@ -71,13 +73,14 @@ export function toolRoutes(opts: ToolRoutesOptions): Router {
     // The response's "close" fires when the connection goes away before we answered (the request's
     // "close" fires as soon as its body has been read).
     ctx.res.once("close", onClose);
-    const limit = deadline(gone.signal, opts.toolTimeoutMs);
+    const limitMs = Math.min(opts.executeTimeoutMs ?? opts.toolTimeoutMs, opts.toolTimeoutMs);
+    const limit = deadline(gone.signal, limitMs);
     try {
       const out = await tool.run(args.data, { signal: limit.signal });
       ctx.body = { success: true, result: out.structured };
     } catch (err) {
       const failure = limit.timedOut
-        ? new ToolTimeoutError(`${tool.name} did not finish within ${Math.round(opts.toolTimeoutMs / 1000)} s.`)
+        ? new ToolTimeoutError(executeTimeoutMessage(tool.name, limitMs, opts.toolTimeoutMs))
         : err;
       opts.toolFailed(tool.name, failure);
       ctx.status = statusFor(failure);
@@ -88,4 +91,13 @@ export function toolRoutes(opts: ToolRoutesOptions): Router {
     }
   });
   return router;
+}
+
+/** Below the tool deadline, /execute's own deadline says where a longer call can run. */
+function executeTimeoutMessage(toolName: string, limitMs: number, toolTimeoutMs: number): string {
+  const s = Math.round(limitMs / 1000);
+  const base = `${toolName} did not finish within ${s} s.`;
+  return limitMs < toolTimeoutMs
+    ? `${base} POST /execute answers within ${s} s on this server; run long calls over POST /mcp, which streams them.`
+    : base;
 }
