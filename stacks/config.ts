@@ -64,6 +64,8 @@ export type StackConfig = StackSettings & {
   estatAppId: pulumi.Output<string>;
   /** Comma-separated API keys, a secret; undefined means "generate one". */
   apiKeys?: pulumi.Output<string>;
+  /** The provider's region (`aws:region`) on AWS targets. */
+  region?: string;
 };
 
 /** The configuration of one target, as its deploy function receives it. */
@@ -98,7 +100,11 @@ export function configKeys(target: string): string[] {
  * its valid values, and keys the target does not know (typos would otherwise be ignored silently) are
  * listed with the known ones.
  */
-export function parseSettings(raw: Record<string, string | undefined>, setKeys: string[] = []): StackSettings {
+export function parseSettings(
+  raw: Record<string, string | undefined>,
+  setKeys: string[] = [],
+  stack?: string,
+): StackSettings {
   const target = raw.target || DEFAULT_TARGET;
   const slice = SLICES.get(target);
   const merged: Record<string, string> = { target: DEFAULT_TARGET, ...COMMON_DEFAULTS, ...slice?.defaults };
@@ -106,8 +112,9 @@ export function parseSettings(raw: Record<string, string | undefined>, setKeys: 
   const r = Settings.safeParse(merged);
   const known = configKeys(target);
   const unknown = slice ? setKeys.filter((k) => !known.includes(k)) : [];
-  if (r.success && unknown.length === 0) return r.data;
-  const issues = (r.success ? [] : r.error.issues)
+  const stackIssues = r.success ? stackRules(r.data, stack) : [];
+  if (r.success && unknown.length === 0 && stackIssues.length === 0) return r.data;
+  const issues = (r.success ? stackIssues : r.error.issues)
     .map((i) => ({ key: i.path.join(".") || "(config)", issue: i }))
     .sort((a, b) => a.key.localeCompare(b.key));
   const lines = [
@@ -125,17 +132,33 @@ export function parseSettings(raw: Record<string, string | undefined>, setKeys: 
   throw new ConfigError(`Invalid stack configuration:\n${lines.join("\n")}`, problems);
 }
 
+/** The stack named `prod` serves users: its alarms must reach someone. */
+export const PROD_STACK = "prod";
+
+function stackRules(settings: StackSettings, stack: string | undefined): { path: string[]; message: string }[] {
+  if (stack !== PROD_STACK || settings.alarmEmail) return [];
+  return [
+    {
+      path: ["alarmEmail"],
+      message: `the ${PROD_STACK} stack's alarms would notify nobody: set the address that receives them (then confirm AWS's subscription mail)`,
+    },
+  ];
+}
+
 function unknownKey(key: string, target: string): string {
   const owners = OPTIONS.filter((o) => key in o.slice.shape).map((o) => o.slice.target);
   return owners.length ? `not a key of target ${target} (it belongs to ${owners.join(", ")})` : "unknown key";
 }
+
+/** What a value looks like, where `<value>` would not say. */
+const EXAMPLES: Record<string, string> = { alarmEmail: "you@example.jp" };
 
 /** The `pulumi config` commands that fix each problem. */
 export function fixCommands(problems: ConfigProblem[]): string[] {
   return problems.map((p) =>
     p.kind === "unknown"
       ? `pulumi config rm ${PROJECT}:${p.key}`
-      : `pulumi config set ${PROJECT}:${p.key} ${p.values ? `<${p.values.join("|")}>` : "<value>"}`,
+      : `pulumi config set ${PROJECT}:${p.key} ${p.values ? `<${p.values.join("|")}>` : `<${EXAMPLES[p.key] ?? "value"}>`}`,
   );
 }
 
@@ -170,7 +193,7 @@ export function loadConfig(): StackConfig {
     .map((k) => k.slice(PROJECT.length + 1));
   let settings: StackSettings;
   try {
-    settings = parseSettings(raw, setKeys);
+    settings = parseSettings(raw, setKeys, pulumi.getStack());
   } catch (e) {
     const fixes = e instanceof ConfigError ? fixCommands(e.problems) : [];
     const how = fixes.length ? `\nFix with:\n${fixes.map((f) => `  ${f}`).join("\n")}` : "";
@@ -181,5 +204,6 @@ export function loadConfig(): StackConfig {
     throw new pulumi.RunError(missingSecretMessage("estatAppId", "your e-Stat application ID"));
   }
   const apiKeys = cfg.getSecret("apiKeys")?.apply((v) => parseApiKeys(v).join(","));
-  return { ...settings, project: pulumi.getProject(), stack: pulumi.getStack(), estatAppId, apiKeys };
+  const region = new pulumi.Config("aws").get("region");
+  return { ...settings, project: pulumi.getProject(), stack: pulumi.getStack(), estatAppId, apiKeys, region };
 }

@@ -39,6 +39,10 @@ const shape = {
   }),
   deletionProtection: bool,
   albAccessLogs: bool,
+  domainVia: oneOf(
+    ["alb", "cloudfront"],
+    "must be alb (ACM on an internet-facing ALB) or cloudfront (ACM in us-east-1 on CloudFront, internal ALB)",
+  ),
   ...AWS_SHAPE,
 };
 
@@ -61,6 +65,7 @@ export const awsFargate: TargetSlice<"aws-fargate", typeof shape> = {
     capacityProvider: "FARGATE",
     deletionProtection: "false",
     albAccessLogs: "false",
+    domainVia: "alb",
     ...AWS_DEFAULTS,
   },
   check(c, ctx) {
@@ -85,6 +90,13 @@ export const awsFargate: TargetSlice<"aws-fargate", typeof shape> = {
         path: ["taskSubnets"],
         message:
           "tasks in private subnets need a NAT gateway to pull from ECR and reach e-Stat. Set natGateways to single or perAz, or taskSubnets to public",
+      });
+    }
+    if (c.domainVia === "cloudfront" && !c.domainName) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["domainVia"],
+        message: "cloudfront serves a domain of your own: set domainName and hostedZoneId too (without a domain CloudFront is always in front)",
       });
     }
     checkAws(c, ctx);

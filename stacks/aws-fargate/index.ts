@@ -16,14 +16,17 @@ import { Monitoring } from "./monitoring.ts";
 import { FargateService } from "./service.ts";
 
 /**
- * The `aws-fargate` target: ECS Fargate tasks behind an ALB; HTTPS from CloudFront (no domain) or from
- * an ACM certificate on the ALB (custom domain).
+ * The `aws-fargate` target: ECS Fargate tasks behind an ALB; HTTPS from CloudFront (no domain, or a
+ * domain with `domainVia: cloudfront`) or from an ACM certificate on the ALB (a domain, `domainVia: alb`).
  */
 export function deployAwsFargate(c: TargetConfig<"aws-fargate">): TargetOutputs {
   const name = "estat-mcp";
   const domain =
     c.domainName && c.hostedZoneId ? { domainName: c.domainName, hostedZoneId: c.hostedZoneId } : undefined;
-  const timeouts = awsFargateTimeouts({ cdn: !domain });
+  // The ALB faces the internet only when it serves the domain itself; otherwise CloudFront is in front.
+  const albDomain = c.domainVia === "alb" ? domain : undefined;
+  const cloudFront = !albDomain;
+  const timeouts = awsFargateTimeouts({ cdn: cloudFront });
   const lake = new DataLake(`${name}-lake`, { retain: c.retainData });
   const secrets = new Secrets(`${name}-secrets`, {
     prefix: `/${c.project}/${c.stack}`,
@@ -35,13 +38,13 @@ export function deployAwsFargate(c: TargetConfig<"aws-fargate">): TargetOutputs 
     keep: c.imageRetention,
     forceDelete: !c.retainData,
   });
-  const network = new Network(`${name}-net`, { natGateways: c.natGateways });
+  const network = new Network(`${name}-net`, { natGateways: c.natGateways, region: c.region });
   const lb = new LoadBalancer(`${name}-lb`, {
     vpcId: network.vpcId,
-    subnetIds: domain ? network.publicSubnetIds : network.innerSubnetIds,
+    subnetIds: albDomain ? network.publicSubnetIds : network.innerSubnetIds,
     containerPort: c.containerPort,
-    domain,
-    cloudFrontPrefixListId: domain
+    domain: albDomain,
+    cloudFrontPrefixListId: albDomain
       ? undefined
       : aws.ec2.getManagedPrefixListOutput({ name: "com.amazonaws.global.cloudfront.origin-facing" }).id,
     deletionProtection: c.deletionProtection,
@@ -50,19 +53,21 @@ export function deployAwsFargate(c: TargetConfig<"aws-fargate">): TargetOutputs 
   });
   const waf = c.waf
     ? new Waf(`${name}-waf`, {
-        scope: domain ? "REGIONAL" : "CLOUDFRONT",
+        scope: cloudFront ? "CLOUDFRONT" : "REGIONAL",
         rateLimitPer5Min: c.wafRateLimitPer5Min,
-        associateWith: domain ? lb.alb.arn : undefined,
+        associateWith: cloudFront ? undefined : lb.alb.arn,
       })
     : undefined;
-  const host = domain
-    ? pulumi.output(domain.domainName)
-    : new Cdn(`${name}-cdn`, {
+  const cdn = cloudFront
+    ? new Cdn(`${name}-cdn`, {
         albArn: lb.alb.arn,
         albDnsName: lb.alb.dnsName,
         webAclArn: waf?.webAcl.arn,
         timeouts: timeouts.cdn!,
-      }).domainName;
+        domain,
+      })
+    : undefined;
+  const host = domain ? pulumi.output(domain.domainName) : cdn!.domainName;
   const service = new FargateService(`${name}-svc`, {
     vpcId: network.vpcId,
     subnetIds: c.taskSubnets === "public" ? network.publicSubnetIds : network.innerSubnetIds,
@@ -86,7 +91,7 @@ export function deployAwsFargate(c: TargetConfig<"aws-fargate">): TargetOutputs 
       logLevel: c.logLevel,
       rateLimitPerMinute: c.rateLimitPerMinute,
       // Proxies that append to X-Forwarded-For: the ALB, and CloudFront in front of it without a domain.
-      trustedProxyHops: domain ? 1 : 2,
+      trustedProxyHops: cloudFront ? 2 : 1,
       timeouts: timeouts.server,
       memoryMiB: c.memory,
     }),

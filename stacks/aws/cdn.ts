@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { TimeoutChain } from "../shared/timeouts.ts";
+import { type CustomDomain, dnsValidatedCertificate } from "./certificate.ts";
 
 /** AWS managed policies: no caching at all, and every viewer header (API key, MCP headers) forwarded. */
 export const CACHING_DISABLED_POLICY_ID = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
@@ -14,11 +15,19 @@ export interface CdnArgs {
   webAclArn?: pulumi.Input<string>;
   /** The origin read and keep-alive timeouts, from the target's timeout chain. */
   timeouts: NonNullable<TimeoutChain["cdn"]>;
+  /**
+   * Serve a domain of our own: an ACM certificate in us-east-1 on the distribution, TLS 1.2 minimum
+   * (the default certificate accepts TLS 1.0 whatever the policy says), and alias records in the zone.
+   */
+  domain?: CustomDomain;
 }
 
+/** The viewer TLS policy with a certificate of our own: TLS 1.2 minimum, forward-secret ciphers. */
+export const VIEWER_TLS_POLICY = "TLSv1.2_2021";
+
 /**
- * CloudFront with its default certificate in front of an internal ALB: HTTPS for clients without a
- * domain of our own, and an ALB that nothing but CloudFront can reach (it has no public address).
+ * CloudFront in front of an internal ALB: HTTPS for clients (the default certificate, or a domain of our
+ * own with an ACM certificate), and an ALB that nothing but CloudFront can reach (no public address).
  */
 export class Cdn extends pulumi.ComponentResource {
   readonly distribution: aws.cloudfront.Distribution;
@@ -74,12 +83,39 @@ export class Cdn extends pulumi.ComponentResource {
           compress: false,
         },
         restrictions: { geoRestriction: { restrictionType: "none" } },
-        viewerCertificate: { cloudfrontDefaultCertificate: true },
+        aliases: args.domain ? [args.domain.domainName] : undefined,
+        viewerCertificate: args.domain
+          ? {
+              acmCertificateArn: dnsValidatedCertificate(name, args.domain, this, "us-east-1"),
+              sslSupportMethod: "sni-only",
+              minimumProtocolVersion: VIEWER_TLS_POLICY,
+            }
+          : { cloudfrontDefaultCertificate: true },
         webAclId: args.webAclArn,
       },
       self,
     );
     this.domainName = this.distribution.domainName;
+    if (args.domain) {
+      for (const type of ["A", "AAAA"]) {
+        new aws.route53.Record(
+          `${name}-alias-${type.toLowerCase()}`,
+          {
+            zoneId: args.domain.hostedZoneId,
+            name: args.domain.domainName,
+            type,
+            aliases: [
+              {
+                name: this.distribution.domainName,
+                zoneId: this.distribution.hostedZoneId,
+                evaluateTargetHealth: false,
+              },
+            ],
+          },
+          self,
+        );
+      }
+    }
     this.registerOutputs({ domainName: this.domainName });
   }
 }

@@ -40,6 +40,9 @@ export class DataLake extends pulumi.ComponentResource {
             status: "Enabled",
             filter: {},
             noncurrentVersionExpiration: { noncurrentDays: args.noncurrentVersionDays ?? 30 },
+            // A deleted object leaves a delete marker; once its old versions expire the marker is alone
+            // and would stay forever (every LIST walks it).
+            expiration: { expiredObjectDeleteMarker: true },
             abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
           },
         ],
@@ -56,7 +59,9 @@ export class DataLake extends pulumi.ComponentResource {
       { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [arn] },
       {
         Effect: "Allow",
-        Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+        // AbortMultipartUpload: the SDK aborts a failed large upload; without it the parts stay (and are
+        // billed) until the lifecycle rule removes them a week later.
+        Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
         Resource: [`${arn}/*`],
       },
     ]);

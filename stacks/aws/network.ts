@@ -7,6 +7,11 @@ export interface NetworkArgs {
   /** `none` (dev): no NAT; the inner subnets are isolated and tasks run in public subnets. */
   natGateways: NatGateways;
   cidrBlock?: string;
+  /**
+   * With NAT gateways, the region for a free S3 gateway endpoint: S3 traffic (the lake, and ECR's image
+   * layers, which ECR serves from S3) then skips the NAT gateway's per-GB charge.
+   */
+  region?: string;
 }
 
 const NAT_STRATEGY = { none: "None", single: "Single", perAz: "OnePerAz" } as const;
@@ -38,6 +43,13 @@ export class Network extends pulumi.ComponentResource {
           { type: "Public", cidrMask: 22 },
           { type: this.innerSubnetsReachInternet ? "Private" : "Isolated", cidrMask: 22 },
         ],
+        ...(this.innerSubnetsReachInternet
+          ? {
+              vpcEndpointSpecs: [{ serviceName: s3ServiceName(args.region), vpcEndpointType: "Gateway" }],
+              // Auto: the endpoint goes into the route tables awsx creates (Legacy would attach none).
+              vpcEndpointStrategy: "Auto" as const,
+            }
+          : {}),
       },
       { parent: this },
     );
@@ -46,4 +58,11 @@ export class Network extends pulumi.ComponentResource {
     this.innerSubnetIds = this.innerSubnetsReachInternet ? vpc.privateSubnetIds : vpc.isolatedSubnetIds;
     this.registerOutputs({ vpcId: this.vpcId });
   }
+}
+
+function s3ServiceName(region: string | undefined): string {
+  if (!region) {
+    throw new Error("Network: an S3 gateway endpoint needs the region. Set it with: pulumi config set aws:region ap-northeast-1");
+  }
+  return `com.amazonaws.${region}.s3`;
 }

@@ -38,6 +38,8 @@ export function serverEnv(a: ServerEnvArgs): Record<string, pulumi.Input<string>
     RATE_LIMIT_PER_MINUTE: String(a.rateLimitPerMinute),
     TRUSTED_PROXY_HOPS: String(a.trustedProxyHops),
     ESTAT_TIMEOUT_MS: String(a.timeouts.estatTimeoutMs),
+    TOOL_TIMEOUT_MS: String(a.timeouts.toolTimeoutMs),
+    EXECUTE_TIMEOUT_MS: String(a.timeouts.executeTimeoutMs),
     SHUTDOWN_GRACE_MS: String(a.timeouts.shutdownGraceMs),
     HTTP_KEEP_ALIVE_TIMEOUT_MS: String(a.timeouts.keepAliveTimeoutMs),
     ...(a.memoryMiB

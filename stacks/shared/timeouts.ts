@@ -1,22 +1,30 @@
+import { CLIENT_TOOL_TIMEOUT_S } from "./client-configs.ts";
+
 /**
  * Every timeout on the request path and on the drain path, per target, in one place, checked as a chain.
  *
  * Request path, client ← CDN ← load balancer ← server: long tool calls answer as SSE and the server writes
  * a `: keepalive` comment every 15 s, so no hop waits more than 15 s for a byte once a call has started;
  * each hop closes idle connections before the hop behind it does, so nobody reuses a socket the other
- * side has just closed. Drain path, tool deadline ← grace ← deregistration ← stop timeout: a task that is
+ * side has just closed; the clients we write configurations for wait longer than any call. Drain path, tool deadline ← grace ← deregistration ← stop timeout: a task that is
  * being replaced lets the calls it holds finish before it is killed.
  */
 
 /** The server gives up on e-Stat after this long (ESTAT_TIMEOUT_MS). */
 export const ESTAT_TIMEOUT_MS = 60_000;
-/** The server's tool deadline (TOOL_TIMEOUT_MS): today the server's default, not sent by the stacks. */
-export const TOOL_TIMEOUT_MS = 120_000;
+/**
+ * The server's tool deadline (TOOL_TIMEOUT_MS): the longest a call may run. Below the server's default
+ * (120 s) so that the whole call fits in a drain: a Fargate task gets at most 120 s between SIGTERM and
+ * SIGKILL (ECS's maximum stopTimeout, and Spot's two minutes' notice).
+ */
+export const TOOL_TIMEOUT_MS = 100_000;
 /** The server's SSE keepalive interval. */
 export const SSE_KEEPALIVE_S = 15;
+/** What each drain step keeps in hand beyond the step before it: the answer's last bytes, the exit. */
+export const DRAIN_MARGIN_MS = 5_000;
 /**
  * ALB idle timeout: a connection with no bytes for this long is closed. 120 s covers even a call that
- * stays silent until its JSON result (no keepalives) for the full e-Stat timeout, with margin.
+ * stays silent until its JSON result (no keepalives) for the whole tool deadline, with margin.
  */
 export const ALB_IDLE_TIMEOUT_S = 120;
 /**
@@ -26,29 +34,40 @@ export const ALB_IDLE_TIMEOUT_S = 120;
 export const SERVER_KEEP_ALIVE_TIMEOUT_MS = ALB_IDLE_TIMEOUT_S * 1000 + 5_000;
 /**
  * CloudFront origin read timeout: the longest wait for the first byte and between two bytes. 60 s is
- * CloudFront's maximum without a quota increase and is enough because keepalives arrive every 15 s.
+ * CloudFront's maximum without a quota increase and is enough for /mcp because keepalives arrive every
+ * 15 s; /execute answers in one plain JSON body, so its own deadline sits below it.
  */
 export const CLOUDFRONT_ORIGIN_READ_TIMEOUT_S = 60;
 /** CloudFront closes idle origin connections after this long: below the ALB idle timeout. */
 export const CLOUDFRONT_ORIGIN_KEEPALIVE_S = 60;
-/** The server drains in-flight requests for this long after SIGTERM (SHUTDOWN_GRACE_MS). */
-export const SHUTDOWN_GRACE_MS = 25_000;
-/** ECS sends SIGKILL this long after SIGTERM: above the server's grace. */
-export const ECS_STOP_TIMEOUT_S = 30;
 /**
- * Target-group deregistration delay: requests in flight when a task is drained get this long before
- * ECS sends SIGTERM, then the server's grace. 40 + 25 = 65 s ≥ a full e-Stat call, where the default
- * 300 s would make every deployment and scale-in wait five minutes per task.
+ * The server drains in-flight calls for this long after SIGTERM (SHUTDOWN_GRACE_MS): a whole tool call
+ * and its answer, because SIGTERM can arrive while calls run (Fargate Spot sends it with the two minutes'
+ * notice, at the same time as the target is deregistered).
  */
-export const DEREGISTRATION_DELAY_S = 40;
+export const SHUTDOWN_GRACE_MS = TOOL_TIMEOUT_MS + 2 * DRAIN_MARGIN_MS;
+/** ECS sends SIGKILL this long after SIGTERM: above the server's grace; 120 s is Fargate's maximum. */
+export const ECS_STOP_TIMEOUT_S = 120;
+/** The longest stopTimeout ECS accepts for a Fargate container. */
+export const FARGATE_MAX_STOP_TIMEOUT_S = 120;
+/**
+ * Target-group deregistration delay: calls in flight when a task is drained (deployments, scale-in) keep
+ * their connection for this long, which must cover a whole call; the default 300 s would make every
+ * deployment wait five minutes per task.
+ */
+export const DEREGISTRATION_DELAY_S = (TOOL_TIMEOUT_MS + DRAIN_MARGIN_MS) / 1000;
 
 /** Each hop's limits for one target (and shape: with or without a CDN). */
 export interface TimeoutChain {
   target: string;
+  /** How long the clients we configure (stacks/shared/client-configs.ts) wait for a tool call. */
+  clientTimeoutS: number;
   /** What the server runs with (its env). */
   server: {
     estatTimeoutMs: number;
     toolTimeoutMs: number;
+    /** POST /execute's own deadline: one silent JSON answer must beat every hop's read timeout. */
+    executeTimeoutMs: number;
     sseKeepAliveS: number;
     keepAliveTimeoutMs: number;
     shutdownGraceMs: number;
@@ -59,6 +78,8 @@ export interface TimeoutChain {
   loadBalancer?: { idleTimeoutS: number; deregistrationDelayS: number };
   /** SIGTERM → SIGKILL (ECS stopTimeout). */
   stopTimeoutS: number;
+  /** The platform's ceiling on stopTimeoutS (Fargate: 120 s). */
+  maxStopTimeoutS?: number;
 }
 
 /** The relations a chain must keep, each with what breaks otherwise. Empty: the chain holds. */
@@ -66,10 +87,28 @@ export function chainProblems(c: TimeoutChain): string[] {
   const problems: string[] = [];
   const need = (ok: boolean, what: string) => ok || problems.push(`${c.target}: ${what}`);
   const s = c.server;
+  const m = DRAIN_MARGIN_MS;
   need(s.estatTimeoutMs < s.toolTimeoutMs, "the e-Stat timeout must be below the tool deadline");
   need(
-    s.shutdownGraceMs < c.stopTimeoutS * 1000,
-    `the server's grace (${s.shutdownGraceMs} ms) must end before SIGKILL (stop timeout ${c.stopTimeoutS} s)`,
+    c.clientTimeoutS * 1000 > s.toolTimeoutMs,
+    `the clients' timeout (${c.clientTimeoutS} s) must outlast the tool deadline (${s.toolTimeoutMs} ms), else they give up on calls the server still runs`,
+  );
+  need(
+    s.executeTimeoutMs <= s.toolTimeoutMs,
+    `the /execute deadline (${s.executeTimeoutMs} ms) must not exceed the tool deadline (${s.toolTimeoutMs} ms)`,
+  );
+  // Drain: tool deadline ← grace ← stop timeout (SIGTERM may come while calls run).
+  need(
+    s.toolTimeoutMs + m <= s.shutdownGraceMs,
+    `the server's grace (${s.shutdownGraceMs} ms) must let a whole call finish (tool deadline ${s.toolTimeoutMs} ms + ${m} ms)`,
+  );
+  need(
+    s.shutdownGraceMs + m <= c.stopTimeoutS * 1000,
+    `the server's grace (${s.shutdownGraceMs} ms) must end before SIGKILL (stop timeout ${c.stopTimeoutS} s, ${m} ms to exit)`,
+  );
+  need(
+    c.maxStopTimeoutS === undefined || c.stopTimeoutS <= c.maxStopTimeoutS,
+    `the stop timeout (${c.stopTimeoutS} s) is above what the platform allows (${c.maxStopTimeoutS} s)`,
   );
   if (c.loadBalancer) {
     const lb = c.loadBalancer;
@@ -78,18 +117,23 @@ export function chainProblems(c: TimeoutChain): string[] {
       `the server's keep-alive (${s.keepAliveTimeoutMs} ms) must outlast the load balancer's idle timeout (${lb.idleTimeoutS} s), else 502s on reused sockets`,
     );
     need(
-      lb.idleTimeoutS * 1000 > s.estatTimeoutMs,
-      `the load balancer's idle timeout (${lb.idleTimeoutS} s) must outlast a silent e-Stat call (${s.estatTimeoutMs} ms)`,
+      lb.idleTimeoutS * 1000 > s.toolTimeoutMs,
+      `the load balancer's idle timeout (${lb.idleTimeoutS} s) must outlast a call silent until its answer (tool deadline ${s.toolTimeoutMs} ms)`,
     );
+    // Drain: tool deadline ← deregistration (deployments and scale-in deregister first, then SIGTERM).
     need(
-      lb.deregistrationDelayS * 1000 + s.shutdownGraceMs >= s.estatTimeoutMs,
-      `deregistration (${lb.deregistrationDelayS} s) + grace (${s.shutdownGraceMs} ms) must drain a full e-Stat call (${s.estatTimeoutMs} ms)`,
+      lb.deregistrationDelayS * 1000 >= s.toolTimeoutMs + m,
+      `deregistration (${lb.deregistrationDelayS} s) must let a whole call finish (tool deadline ${s.toolTimeoutMs} ms + ${m} ms)`,
     );
   }
   if (c.cdn) {
     need(
       c.cdn.originReadTimeoutS > s.sseKeepAliveS,
       `SSE keepalives (every ${s.sseKeepAliveS} s) must arrive within the CDN's origin read timeout (${c.cdn.originReadTimeoutS} s)`,
+    );
+    need(
+      s.executeTimeoutMs + m <= c.cdn.originReadTimeoutS * 1000,
+      `the /execute deadline (${s.executeTimeoutMs} ms) must answer before the CDN's origin read timeout (${c.cdn.originReadTimeoutS} s) turns a silent answer into a 504`,
     );
     need(
       !c.loadBalancer || c.cdn.originKeepaliveS < c.loadBalancer.idleTimeoutS,
@@ -110,9 +154,12 @@ export function checkedChain(c: TimeoutChain): TimeoutChain {
 export function awsFargateTimeouts(shape: { cdn: boolean }): TimeoutChain {
   return checkedChain({
     target: "aws-fargate",
+    clientTimeoutS: CLIENT_TOOL_TIMEOUT_S,
     server: {
       estatTimeoutMs: ESTAT_TIMEOUT_MS,
       toolTimeoutMs: TOOL_TIMEOUT_MS,
+      // Behind CloudFront a plain JSON answer must beat its origin read timeout; the ALB alone waits longer.
+      executeTimeoutMs: shape.cdn ? CLOUDFRONT_ORIGIN_READ_TIMEOUT_S * 1000 - DRAIN_MARGIN_MS : TOOL_TIMEOUT_MS,
       sseKeepAliveS: SSE_KEEPALIVE_S,
       keepAliveTimeoutMs: SERVER_KEEP_ALIVE_TIMEOUT_MS,
       shutdownGraceMs: SHUTDOWN_GRACE_MS,
@@ -122,5 +169,6 @@ export function awsFargateTimeouts(shape: { cdn: boolean }): TimeoutChain {
       : undefined,
     loadBalancer: { idleTimeoutS: ALB_IDLE_TIMEOUT_S, deregistrationDelayS: DEREGISTRATION_DELAY_S },
     stopTimeoutS: ECS_STOP_TIMEOUT_S,
+    maxStopTimeoutS: FARGATE_MAX_STOP_TIMEOUT_S,
   });
 }

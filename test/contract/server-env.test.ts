@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { parseEnv } from "../../server/config.ts";
 import { awsFargateTimeouts, type TimeoutChain } from "../../stacks/shared/timeouts.ts";
-import { json, one, prodWithDomain, type Run, runStack, stackFile } from "../stacks/harness.ts";
+import { json, one, prodWithCloudFrontDomain, prodWithDomain, type Run, runStack, stackFile } from "../stacks/harness.ts";
 
 /** Variables for Node and glibc, not for the server's parseEnv. */
 const RUNTIME_VARS = ["NODE_OPTIONS", "MALLOC_MMAP_THRESHOLD_"];
@@ -30,6 +30,7 @@ interface Row {
     keepAliveTimeoutMs: number;
     shutdownGraceMs: number;
     toolTimeoutMs: number;
+    executeTimeoutMs: number;
     estatTimeoutMs: number;
   };
 }
@@ -49,8 +50,9 @@ const BEHIND_CLOUDFRONT: Row["expect"] = {
   hosts: ["d111111abcdef8.cloudfront.net"],
   proxyHops: 2,
   keepAliveTimeoutMs: 125_000,
-  shutdownGraceMs: 25_000,
-  toolTimeoutMs: 120_000,
+  shutdownGraceMs: 110_000,
+  toolTimeoutMs: 100_000,
+  executeTimeoutMs: 55_000,
   estatTimeoutMs: 60_000,
 };
 
@@ -75,7 +77,20 @@ const ROWS: Row[] = [
     run: () => runStack("prod", { ...prodWithDomain(), "estat-mcp:containerPort": "9090" }),
     env: ecsEnv,
     chain: awsFargateTimeouts({ cdn: false }),
-    expect: { ...BEHIND_CLOUDFRONT, port: 9090, hosts: ["mcp.example.jp"], proxyHops: 1 },
+    expect: {
+      ...BEHIND_CLOUDFRONT,
+      port: 9090,
+      hosts: ["mcp.example.jp"],
+      proxyHops: 1,
+      executeTimeoutMs: 100_000,
+    },
+  },
+  {
+    label: "aws-fargate prod with a domain on CloudFront (CloudFront → ALB → task)",
+    run: () => runStack("prod", prodWithCloudFrontDomain()),
+    env: ecsEnv,
+    chain: awsFargateTimeouts({ cdn: true }),
+    expect: { ...BEHIND_CLOUDFRONT, hosts: ["mcp.example.jp"] },
   },
 ];
 
@@ -114,6 +129,7 @@ describe("the env contract: each target's server env through the server's parseE
             keepAliveTimeoutMs: c.keepAliveTimeoutMs,
             shutdownGraceMs: c.shutdownGraceMs,
             toolTimeoutMs: c.toolTimeoutMs,
+            executeTimeoutMs: c.executeTimeoutMs,
             estatTimeoutMs: c.estat.timeoutMs,
             auth: c.auth.mode,
           },
@@ -125,8 +141,8 @@ describe("the env contract: each target's server env through the server's parseE
         const c = parseEnv(env);
         const s = row.chain.server;
         assert.deepEqual(
-          [c.estat.timeoutMs, c.toolTimeoutMs, c.keepAliveMs, c.keepAliveTimeoutMs, c.shutdownGraceMs],
-          [s.estatTimeoutMs, s.toolTimeoutMs, s.sseKeepAliveS * 1000, s.keepAliveTimeoutMs, s.shutdownGraceMs],
+          [c.estat.timeoutMs, c.toolTimeoutMs, c.executeTimeoutMs, c.keepAliveMs, c.keepAliveTimeoutMs, c.shutdownGraceMs],
+          [s.estatTimeoutMs, s.toolTimeoutMs, s.executeTimeoutMs, s.sseKeepAliveS * 1000, s.keepAliveTimeoutMs, s.shutdownGraceMs],
         );
       });
 

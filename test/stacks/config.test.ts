@@ -224,4 +224,21 @@ describe("stack configuration (stacks/config.ts)", () => {
     assert.deepEqual(keys.slice(-2), ["estatAppId", "apiKeys"]);
     assert.deepEqual(configKeys("aws-ec2"), []);
   });
+
+  it("refuses a prod stack whose alarms would notify nobody, with the command to set the address", async () => {
+    assert.throws(
+      () => parseSettings({}, [], "prod"),
+      /^ConfigError: Invalid stack configuration:\n {2}- estat-mcp:alarmEmail: the prod stack's alarms would notify nobody/,
+    );
+    assert.equal(parseSettings({ alarmEmail: "ops@example.jp" }, [], "prod").alarmEmail, "ops@example.jp");
+    assert.equal(parseSettings({}, [], "dev").alarmEmail, undefined);
+    const run = await runStack("prod", stackFile("prod"));
+    assert.equal(run.resources.length, 0);
+    assert.equal(
+      run.errors[0],
+      "Invalid stack configuration:\n  - estat-mcp:alarmEmail: the prod stack's alarms would notify nobody: " +
+        "set the address that receives them (then confirm AWS's subscription mail)\n" +
+        "Fix with:\n  pulumi config set estat-mcp:alarmEmail <you@example.jp>",
+    );
+  });
 });

@@ -8,8 +8,9 @@ import {
   ESTAT_TIMEOUT_MS,
   SHUTDOWN_GRACE_MS,
   SSE_KEEPALIVE_S,
+  TOOL_TIMEOUT_MS,
 } from "../../stacks/shared/timeouts.ts";
-import { json, ofType, one, prodWithDomain, type Run, runStack, stackFile } from "./harness.ts";
+import { json, ofType, one, prodWithCloudFrontDomain, prodWithDomain, type Run, runStack, stackFile } from "./harness.ts";
 
 const env = (run: Run): Record<string, string> => {
   const [c] = json(one(run, "aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions);
@@ -37,6 +38,7 @@ const stacks: [string, () => Promise<Run>][] = [
   ["dev", () => runStack("dev")],
   ["prod", () => runStack("prod")],
   ["prod with a domain", () => runStack("prod", prodWithDomain())],
+  ["prod with a domain on CloudFront", () => runStack("prod", prodWithCloudFrontDomain())],
   [
     "dev on x86_64, port 9090",
     () =>
@@ -129,6 +131,11 @@ describe("known deployment failures", () => {
         assert.equal(Number(env(run).ESTAT_TIMEOUT_MS), ESTAT_TIMEOUT_MS);
         for (const d of ofType(run, "aws:cloudfront/distribution:Distribution")) {
           const o = d.inputs.origins[0].vpcOriginConfig;
+          // Issue 8: a plain JSON /execute answer after the read timeout becomes CloudFront's own 504.
+          assert.ok(
+            Number(env(run).EXECUTE_TIMEOUT_MS) < o.originReadTimeout * 1000,
+            "/execute answers before CloudFront gives up on the origin",
+          );
           assert.equal(o.originReadTimeout, CLOUDFRONT_ORIGIN_READ_TIMEOUT_S);
           assert.ok(o.originReadTimeout > SSE_KEEPALIVE_S, "SSE keepalives arrive within the read timeout");
           assert.ok(
@@ -141,12 +148,24 @@ describe("known deployment failures", () => {
 
       it("deregistration is short (not the 300 s default) yet drains a full call; the server exits before SIGKILL", () => {
         const delay = one(run, "aws:lb/targetGroup:TargetGroup").inputs.deregistrationDelay;
-        assert.equal(delay, 40);
+        assert.equal(delay, 105);
         assert.ok(delay < 300);
         assert.ok(delay * 1000 + SHUTDOWN_GRACE_MS >= ESTAT_TIMEOUT_MS);
         const [c] = json(one(run, "aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions);
         assert.equal(c.stopTimeout, ECS_STOP_TIMEOUT_S);
         assert.ok(Number(env(run).SHUTDOWN_GRACE_MS) < c.stopTimeout * 1000);
+      });
+
+      it("no drain cuts a call the tool deadline allows: deployments and scale-in (deregistration), Spot reclaim (SIGTERM with calls running)", () => {
+        // Issue 8: deregistration 40 s + grace 25 s cut 120 s calls.
+        const delay = one(run, "aws:lb/targetGroup:TargetGroup").inputs.deregistrationDelay;
+        const [c] = json(one(run, "aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions);
+        const tool = Number(env(run).TOOL_TIMEOUT_MS);
+        const grace = Number(env(run).SHUTDOWN_GRACE_MS);
+        assert.equal(tool, TOOL_TIMEOUT_MS);
+        assert.ok(delay * 1000 > tool, `deregistration ${delay} s outlasts a ${tool} ms call`);
+        assert.ok(grace > tool, `grace ${grace} ms outlasts a ${tool} ms call`);
+        assert.ok(c.stopTimeout * 1000 > grace && c.stopTimeout <= 120, "SIGKILL after the grace, within Fargate's 120 s");
       });
 
       it("the image is built for the task's CPU architecture (else exec format error)", () => {

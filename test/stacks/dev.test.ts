@@ -70,6 +70,8 @@ describe("aws-fargate target, dev stack (Pulumi.dev.yaml)", () => {
         { type: "Public", cidrMask: 22 },
         { type: "Isolated", cidrMask: 22 },
       ]);
+      // Tasks reach S3 through the internet gateway (free): no endpoint to pay attention to.
+      assert.equal(vpc.inputs.vpcEndpointSpecs, undefined);
     });
   });
 
@@ -117,13 +119,13 @@ describe("aws-fargate target, dev stack (Pulumi.dev.yaml)", () => {
       ]);
     });
 
-    it("targets IPs on the container port, checks /healthz, and drains for 40 s", () => {
+    it("targets IPs on the container port, checks /healthz, and drains for 105 s (a whole 100 s call)", () => {
       const tg = one(run, "aws:lb/targetGroup:TargetGroup");
       assert.equal(tg.inputs.targetType, "ip");
       assert.equal(tg.inputs.port, 8080);
       assert.equal(tg.inputs.protocol, "HTTP");
       assert.equal(tg.inputs.vpcId, "vpc-0a1b2c");
-      assert.equal(tg.inputs.deregistrationDelay, 40);
+      assert.equal(tg.inputs.deregistrationDelay, 105);
       assert.deepEqual(tg.inputs.healthCheck, {
         path: "/healthz",
         port: "traffic-port",
@@ -278,7 +280,7 @@ describe("aws-fargate target, dev stack (Pulumi.dev.yaml)", () => {
       assert.equal(c.image, one(run, "awsx:ecr:Image").state.imageUri);
       assert.deepEqual(c.portMappings, [{ name: "http", containerPort: 8080, protocol: "tcp" }]);
       assert.deepEqual(c.mountPoints, [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }]);
-      assert.equal(c.stopTimeout, 30);
+      assert.equal(c.stopTimeout, 120);
       assert.deepEqual(c.logConfiguration, {
         logDriver: "awslogs",
         options: {
@@ -297,6 +299,7 @@ describe("aws-fargate target, dev stack (Pulumi.dev.yaml)", () => {
         { name: "ALLOWED_HOSTS", value: HOST },
         { name: "DATA_LAKE", value: "s3://estat-mcp-lake-bucket" },
         { name: "ESTAT_TIMEOUT_MS", value: "60000" },
+        { name: "EXECUTE_TIMEOUT_MS", value: "55000" },
         { name: "HOST", value: "0.0.0.0" },
         { name: "HTTP_KEEP_ALIVE_TIMEOUT_MS", value: "125000" },
         { name: "LOG_LEVEL", value: "debug" },
@@ -304,7 +307,8 @@ describe("aws-fargate target, dev stack (Pulumi.dev.yaml)", () => {
         { name: "NODE_OPTIONS", value: "--max-old-space-size=307 --max-semi-space-size=4" },
         { name: "PORT", value: "8080" },
         { name: "RATE_LIMIT_PER_MINUTE", value: "120" },
-        { name: "SHUTDOWN_GRACE_MS", value: "25000" },
+        { name: "SHUTDOWN_GRACE_MS", value: "110000" },
+        { name: "TOOL_TIMEOUT_MS", value: "100000" },
         { name: "TRUSTED_PROXY_HOPS", value: "2" },
       ]);
     });
@@ -362,7 +366,7 @@ describe("aws-fargate target, dev stack (Pulumi.dev.yaml)", () => {
         { Effect: "Allow", Action: ["s3:ListBucket"], Resource: ["arn:aws:s3:::estat-mcp-lake-bucket"] },
         {
           Effect: "Allow",
-          Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+          Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
           Resource: ["arn:aws:s3:::estat-mcp-lake-bucket/*"],
         },
       ]);
@@ -458,7 +462,7 @@ describe("aws-fargate target, dev stack (Pulumi.dev.yaml)", () => {
       ]);
     });
 
-    it("moves raw pages to Standard-IA after 30 days and expires old versions after 30", () => {
+    it("moves raw pages to Standard-IA after 30 days, expires old versions after 30 and lone delete markers", () => {
       assert.deepEqual(
         one(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules,
         [
@@ -473,6 +477,7 @@ describe("aws-fargate target, dev stack (Pulumi.dev.yaml)", () => {
             status: "Enabled",
             filter: {},
             noncurrentVersionExpiration: { noncurrentDays: 30 },
+            expiration: { expiredObjectDeleteMarker: true },
             abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
           },
         ],

@@ -16,6 +16,8 @@ export interface Recorded {
   /** Registration clock (see record.ts): a resource that dependsOn another starts after it finished. */
   started: number;
   finished: number;
+  /** Resource options: the parent's URN, and what replacing or deleting the resource does. */
+  options: { parent: string; deleteBeforeReplace: boolean; protect: boolean; retainOnDelete: boolean };
 }
 
 export interface Run {
@@ -29,11 +31,25 @@ export const APP_ID = "0123456789abcdef0123456789abcdef01234567";
 /** prod with a custom domain (ACM on an internet-facing ALB, no CloudFront) and an alarm e-mail. */
 export function prodWithDomain(): Record<string, string> {
   return {
-    ...stackFile("prod"),
+    ...operatorConfig("prod"),
     "estat-mcp:domainName": "mcp.example.jp",
     "estat-mcp:hostedZoneId": "Z0123456789ABC",
-    "estat-mcp:alarmEmail": "ops@example.jp",
   };
+}
+
+/** prod with a domain served by CloudFront (domainVia: cloudfront: ACM in us-east-1, internal ALB). */
+export function prodWithCloudFrontDomain(): Record<string, string> {
+  return { ...prodWithDomain(), "estat-mcp:domainVia": "cloudfront" };
+}
+
+/** The e-mail the prod stack's operator sets (prod refuses to run without one): `pulumi config set estat-mcp:alarmEmail`. */
+export const PROD_ALARM_EMAIL = "ops@example.jp";
+
+/** A stack as its operator runs it: the committed file, plus for prod the alarm e-mail it requires. */
+export function operatorConfig(stack: string): Record<string, string> {
+  return stack === "prod"
+    ? { ...stackFile(stack), "estat-mcp:alarmEmail": PROD_ALARM_EMAIL }
+    : stackFile(stack);
 }
 
 /** The flat `config:` map of a committed Pulumi.<stack>.yaml. */
@@ -51,11 +67,12 @@ const cache = new Map<string, Promise<Run>>();
 
 /**
  * Runs the program under mocks in a child process with the given stack's config (its committed
- * Pulumi.<stack>.yaml when `config` is omitted) and secrets passed as secret config.
+ * Pulumi.<stack>.yaml, plus what its operator must set, when `config` is omitted) and secrets passed as
+ * secret config.
  */
 export function runStack(
   stack: string,
-  config: Record<string, string> = stackFile(stack),
+  config: Record<string, string> = operatorConfig(stack),
   secrets: Record<string, string> = { "estat-mcp:estatAppId": APP_ID },
 ): Promise<Run> {
   const key = JSON.stringify([stack, config, secrets]);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { retentionOptions } from "../../stacks/aws/bucket.ts";
-import { countByType, json, ofType, one, prodWithDomain, type Run, runStack, stackFile } from "./harness.ts";
+import { countByType, json, ofType, one, operatorConfig, prodWithDomain, type Run, runStack } from "./harness.ts";
 
 const USER_KEYS = "prodKeyAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,prodKeyBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
 const secrets = { "estat-mcp:estatAppId": "prod-app-id", "estat-mcp:apiKeys": USER_KEYS };
@@ -52,7 +52,7 @@ const sorted = (o: Record<string, number>) =>
 describe("aws-fargate target, prod stack (Pulumi.prod.yaml)", () => {
   let run: Run;
   before(async () => {
-    run = await runStack("prod", stackFile("prod"), secrets);
+    run = await runStack("prod", operatorConfig("prod"), secrets);
     assert.deepEqual(run.errors, []);
   });
 
@@ -64,6 +64,7 @@ describe("aws-fargate target, prod stack (Pulumi.prod.yaml)", () => {
         "aws:cloudfront/distribution:Distribution": 1,
         "aws:cloudfront/vpcOrigin:VpcOrigin": 1,
         "aws:lb/listener:Listener": 1,
+        "aws:sns/topicSubscription:TopicSubscription": 1,
         "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 2,
         "estat-mcp:aws:Cdn": 1,
       }),
@@ -77,6 +78,11 @@ describe("aws-fargate target, prod stack (Pulumi.prod.yaml)", () => {
       { type: "Public", cidrMask: 22 },
       { type: "Private", cidrMask: 22 },
     ]);
+    // S3 (the lake, and ECR's image layers) through the free gateway endpoint, not the NAT gateways.
+    assert.deepEqual(vpc.vpcEndpointSpecs, [
+      { serviceName: "com.amazonaws.ap-northeast-1.s3", vpcEndpointType: "Gateway" },
+    ]);
+    assert.equal(vpc.vpcEndpointStrategy, "Auto", "Legacy would put the endpoint in no route table");
     const net = one(run, "aws:ecs/service:Service").inputs.networkConfiguration;
     assert.deepEqual(net.subnets, ["subnet-private-a", "subnet-private-c"]);
     assert.equal(net.assignPublicIp, false);
@@ -187,6 +193,14 @@ describe("aws-fargate target, prod stack (Pulumi.prod.yaml)", () => {
     );
   });
 
+  it("e-mails its alarms to the operator's address", () => {
+    const sub = one(run, "aws:sns/topicSubscription:TopicSubscription").inputs;
+    assert.deepEqual(
+      [sub.topic, sub.protocol, sub.endpoint],
+      [one(run, "aws:sns/topic:Topic").state.arn, "email", "ops@example.jp"],
+    );
+  });
+
   it("stores the configured API keys and exports the first one", () => {
     assert.equal(one(run, "aws:ssm/parameter:Parameter", "mcp-api-keys").inputs.value, USER_KEYS);
     assert.equal(
@@ -231,6 +245,15 @@ describe("aws-fargate target with a custom domain (prod + domainName/hostedZoneI
     assert.deepEqual(alb.subnets, ["subnet-public-a", "subnet-public-c"]);
     assert.equal(ofType(run, "aws:cloudfront/distribution:Distribution").length, 0);
     assert.equal(ofType(run, "aws:cloudfront/vpcOrigin:VpcOrigin").length, 0);
+  });
+
+  it("replaces the certificate create-before-delete (ACM refuses to delete one a listener uses)", () => {
+    const cert = one(run, "aws:acm/certificate:Certificate");
+    assert.equal(cert.options.deleteBeforeReplace, false);
+    assert.match(cert.options.parent, /estat-mcp:aws:LoadBalancer::estat-mcp-lb$/);
+    // Same domain, same validation CNAME: the record goes first so the new one is not deleted with it.
+    assert.equal(one(run, "aws:route53/record:Record", "-cert-validation").options.deleteBeforeReplace, true);
+    assert.equal(one(run, "aws:route53/record:Record", "-alias").options.deleteBeforeReplace, false);
   });
 
   it("validates an ACM certificate by DNS in the hosted zone", () => {

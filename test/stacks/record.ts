@@ -17,6 +17,8 @@ interface Recorded {
   /** When the engine asked for the resource, and when the mock answered (one clock for all). */
   started: number;
   finished: number;
+  /** The resource options the engine was given (what `pulumi up` acts on when replacing or deleting). */
+  options: { parent: string; deleteBeforeReplace: boolean; protect: boolean; retainOnDelete: boolean };
 }
 let tick = 0;
 /**
@@ -26,6 +28,8 @@ let tick = 0;
 const SLOW_TYPES = ["aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"];
 const resources: Recorded[] = [];
 const errors: string[] = [];
+/** Options seen by the mock monitor, by `type::name`, before it calls newResource. */
+const optionsSeen = new Map<string, Recorded["options"]>();
 
 function unwrap(v: any): any {
   if (Array.isArray(v)) return v.map(unwrap);
@@ -52,7 +56,7 @@ function computed(type: string, name: string, inputs: Record<string, any>): Reco
     case "aws:lb/targetGroup:TargetGroup":
       return { ...base, arnSuffix: `targetgroup/${name}/73e2d6bc24d8a067` };
     case "aws:cloudfront/distribution:Distribution":
-      return { ...base, domainName: "d111111abcdef8.cloudfront.net" };
+      return { ...base, domainName: "d111111abcdef8.cloudfront.net", hostedZoneId: "Z2FDTNDATAQYW2" };
     case "aws:ecr/repository:Repository":
       return { ...base, name, repositoryUrl: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${name}` };
     case "awsx:ec2:Vpc":
@@ -113,6 +117,7 @@ pulumi.runtime.setMocks(
         state,
         started,
         finished: ++tick,
+        options: optionsSeen.get(`${args.type}::${args.name}`)!,
       });
       return { id, state };
     },
@@ -140,6 +145,19 @@ pulumi.runtime.setMocks(
   process.env.ESTAT_TEST_STACK ?? "dev",
   false,
 );
+
+// newResource does not see resource options; the register request does.
+const monitor = (pulumi.runtime as any).getMonitor();
+const register = monitor.registerResource.bind(monitor);
+monitor.registerResource = (req: any, callback: unknown) => {
+  optionsSeen.set(`${req.getType()}::${req.getName()}`, {
+    parent: req.getParent(),
+    deleteBeforeReplace: req.getDeletebeforereplace(),
+    protect: Boolean(req.getProtect()),
+    retainOnDelete: Boolean(req.getRetainondelete()),
+  });
+  return register(req, callback);
+};
 
 /** A throw inside an apply surfaces once per dependent property: keep the root message, once. */
 function note(e: unknown): void {
