@@ -89,6 +89,9 @@ const Env = z.object({
   LAKE_QUERY_QUEUE: z.coerce.number().int().min(0).default(8),
   LAKE_QUERY_PER_KEY: positiveInt(2),
   LAKE_QUERY_MAX_GROUPS: positiveInt(20_000),
+  LAKE_RETIRE_GRACE_SECONDS: z.coerce.number().int().min(0).default(300),
+  LAKE_MAX_DATASETS: z.coerce.number().int().min(0).default(1000),
+  LAKE_MAX_MB: z.coerce.number().min(0).default(10_240),
 });
 
 export type Config = ReturnType<typeof parseEnv>;
@@ -257,6 +260,11 @@ export function parseEnv(env: Record<string, string | undefined> = process.env) 
         perKey: e.LAKE_QUERY_PER_KEY,
         maxGroups: e.LAKE_QUERY_MAX_GROUPS,
       },
+      /** A replaced version's files stay this long for readers that read the old manifest. */
+      retireGraceMs: e.LAKE_RETIRE_GRACE_SECONDS * 1000,
+      /** 0 = no limit. */
+      maxDatasets: e.LAKE_MAX_DATASETS || undefined,
+      maxBytes: e.LAKE_MAX_MB ? Math.round(e.LAKE_MAX_MB * 1024 * 1024) : undefined,
     },
   };
 }

@@ -36,6 +36,9 @@ export function createDeps(config: Config, logger: Logger): AppDeps {
     publicBaseUrl: config.lake.publicBaseUrl,
     signingKey: config.lake.signingKey ?? randomBytes(32).toString("base64url"),
     queries: config.lake.queries,
+    retireGraceMs: config.lake.retireGraceMs,
+    maxDatasets: config.lake.maxDatasets,
+    maxBytes: config.lake.maxBytes,
   };
   const lake = lazyLake(config.lake.uri, lakeOptions);
   const tools = createTools({

@@ -1,12 +1,18 @@
 /** The filesystem store: temp file + rename for every write, so a key is never half-written. */
-import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, open, readdir, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import type { AsyncBuffer } from "hyparquet";
-import { storeError } from "./errors.ts";
+import { LakeError, storeError } from "./errors.ts";
 import type { BlobStore } from "./store.ts";
+
+/** A lock older than this belongs to a writer that died between taking and releasing it. */
+const STALE_LOCK_MS = 30_000;
+const LOCK_WAIT_MS = 10_000;
+
+const tagOf = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
 /** Staging lives inside the root so rename() stays on one filesystem (atomic). Readers never look here. */
 const STAGING = ".staging";
@@ -80,6 +86,43 @@ export class FsStore implements BlobStore {
     }
   }
 
+  async getTagged(key: string): Promise<{ bytes: Uint8Array; tag: string } | undefined> {
+    const bytes = await this.getBytes(key);
+    return bytes && { bytes, tag: tagOf(bytes) };
+  }
+
+  async putIfMatch(key: string, bytes: Uint8Array, contentType: string, tag: string | undefined): Promise<boolean> {
+    const lock = `${this.path(key)}.lock`;
+    await mkdir(dirname(lock), { recursive: true });
+    await this.takeLock(lock, key);
+    try {
+      const current = await this.getTagged(key);
+      if (current?.tag !== tag) return false;
+      await this.putBytes(key, bytes);
+      return true;
+    } finally {
+      await rm(lock, { force: true });
+    }
+  }
+
+  /** O_EXCL create: one holder at a time, across processes sharing the folder. */
+  private async takeLock(lock: string, key: string): Promise<void> {
+    const end = Date.now() + LOCK_WAIT_MS;
+    for (;;) {
+      try {
+        await (await open(lock, "wx")).close();
+        return;
+      } catch (err: any) {
+        if (err?.code !== "EEXIST") throw storeError(err, this.describe(), `lock ${key}`);
+      }
+      const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+      if (age > STALE_LOCK_MS) await rm(lock, { force: true });
+      else if (Date.now() > end) {
+        throw new LakeError(`Another save holds ${key} in ${this.describe()}; retry in a moment.`, 503);
+      } else await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
+    }
+  }
+
   async getBytes(key: string): Promise<Uint8Array | undefined> {
     try {
       return await readFile(this.path(key));
@@ -122,6 +165,16 @@ export class FsStore implements BlobStore {
     };
   }
 
+  async listSized(prefix: string): Promise<{ key: string; bytes: number }[]> {
+    const keys = await this.list(prefix);
+    const out: { key: string; bytes: number }[] = [];
+    for (const key of keys) {
+      const bytes = await stat(this.path(key)).then((s) => s.size, () => undefined);
+      if (bytes !== undefined) out.push({ key, bytes });
+    }
+    return out;
+  }
+
   async list(prefix: string): Promise<string[]> {
     const dir = this.path(prefix);
     try {
@@ -129,7 +182,7 @@ export class FsStore implements BlobStore {
       return entries
         .filter((e) => e.isFile())
         .map((e) => relative(this.root, join(e.parentPath, e.name)).split(sep).join("/"))
-        .filter((k) => !k.startsWith(`${STAGING}/`))
+        .filter((k) => !k.startsWith(`${STAGING}/`) && !/\.(lock|tmp-[0-9a-f]{12})$/.test(k))
         .sort();
     } catch (err: any) {
       if (err?.code === "ENOENT" || err?.code === "ENOTDIR") return [];

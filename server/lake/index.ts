@@ -12,9 +12,12 @@ import { DEFAULT_QUERY_LIMITS } from "./limits.ts";
 import { runQuery } from "./query.ts";
 import { QueryGate } from "./query-gate.ts";
 import { S3Store } from "./s3-store.ts";
-import { CONTENT_TYPES, readManifest, saveDataset } from "./save.ts";
+import { collectRetired } from "./commit.ts";
+import { sweepAbandoned } from "./gc.ts";
+import { CONTENT_TYPES, readManifest, type SavePolicy, saveDataset, WriterLocks } from "./save.ts";
 import type { BlobStore } from "./store.ts";
 import type {
+  DatasetPage,
   DatasetSource,
   DownloadFile,
   Lake,
@@ -39,16 +42,31 @@ import { MAX_DOWNLOAD_SECONDS } from "./limits.ts";
 
 export { MAX_DOWNLOAD_SECONDS };
 
+const DEFAULT_RETIRE_GRACE_MS = 300_000;
+const DEFAULT_ABANDONED_AFTER_MS = 3_600_000;
+const MANIFEST_KEY = /^datasets\/estat\/[^/]+\/[^/]+\/manifest\.json$/;
+const DEFAULT_PAGE = 50;
+const MAX_PAGE = 200;
+
 class StoreLake implements Lake {
   readonly store: BlobStore;
   readonly opts: OpenLakeOptions;
   readonly limits: QueryLimits;
   readonly gate: QueryGate;
+  readonly policy: SavePolicy;
+  /** One pending collection of retired versions per dataset. */
+  readonly #collections = new Map<string, NodeJS.Timeout>();
   constructor(store: BlobStore, opts: OpenLakeOptions) {
     this.store = store;
     this.opts = opts;
     this.limits = { ...DEFAULT_QUERY_LIMITS, ...opts.queries };
     this.gate = new QueryGate(this.limits);
+    this.policy = {
+      retireGraceMs: opts.retireGraceMs ?? DEFAULT_RETIRE_GRACE_MS,
+      maxDatasets: opts.maxDatasets,
+      maxBytes: opts.maxBytes,
+      locks: new WriterLocks(),
+    };
   }
 
   describe(): string {
@@ -65,21 +83,65 @@ class StoreLake implements Lake {
     return updatedDate === undefined || m.updatedDate === updatedDate ? m : undefined;
   }
 
-  saveDataset(src: DatasetSource, opts: SaveOptions): Promise<Manifest> {
-    return saveDataset(this.store, src, opts);
+  async saveDataset(src: DatasetSource, opts: SaveOptions): Promise<Manifest> {
+    const m = await saveDataset(this.store, src, opts, this.policy);
+    this.afterCommit(m);
+    return m;
   }
 
-  async listDatasets(statsDataId?: string): Promise<Manifest[]> {
-    const prefix = statsDataId ? `datasets/estat/${checkStatsDataId(statsDataId)}/` : "datasets/estat/";
-    const keys = (await this.store.list(prefix)).filter((k) =>
-      /^datasets\/estat\/[^/]+\/[^/]+\/manifest\.json$/.test(k),
+  /** Retired versions go when their grace ends; a dead save's files once they are old. Best effort. */
+  private afterCommit(m: Manifest) {
+    void sweepAbandoned(this.store, m.statsDataId, this.opts.abandonedAfterMs ?? DEFAULT_ABANDONED_AFTER_MS).catch(
+      () => {},
     );
+    if (!m.retired?.length || this.#collections.has(m.datasetId)) return;
+    const due = Math.min(...m.retired.map((r) => Date.parse(r.retiredAt))) + this.policy.retireGraceMs - Date.now();
+    const timer = setTimeout(() => {
+      this.#collections.delete(m.datasetId);
+      void collectRetired(this.store, m.statsDataId, m.variant, this.policy.retireGraceMs)
+        .then(async () => {
+          const next = await this.getManifest(m.datasetId);
+          if (next) this.afterCommit(next);
+        })
+        .catch(() => {});
+    }, Math.max(0, due) + 50);
+    // A pending collection must not keep the process alive; the next commit or start finds what is left.
+    timer.unref();
+    this.#collections.set(m.datasetId, timer);
+  }
+
+  private async manifestKeys(statsDataId?: string): Promise<string[]> {
+    const prefix = statsDataId ? `datasets/estat/${checkStatsDataId(statsDataId)}/` : "datasets/estat/";
+    return (await this.store.list(prefix)).filter((k) => MANIFEST_KEY.test(k));
+  }
+
+  private async readAll(keys: string[]): Promise<Manifest[]> {
     const out: Manifest[] = [];
     for (const key of keys) {
       const m = await readManifest(this.store, key);
       if (m) out.push(m);
     }
     return out.sort((a, b) => (a.datasetId < b.datasetId ? -1 : a.datasetId > b.datasetId ? 1 : 0));
+  }
+
+  async listDatasets(statsDataId?: string): Promise<Manifest[]> {
+    return this.readAll(await this.manifestKeys(statsDataId));
+  }
+
+  async listDatasetsPage(opts: { statsDataId?: string; cursor?: string; limit?: number }): Promise<DatasetPage> {
+    const limit = opts.limit ?? DEFAULT_PAGE;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+      throw new LakeError(`limit must be an integer from 1 to ${MAX_PAGE} (got ${opts.limit}).`, 400);
+    }
+    const after = opts.cursor === undefined ? undefined : decodeCursor(opts.cursor);
+    // Keys sort as datasetIds do ("datasets/estat/<statsDataId>/<variant>/manifest.json").
+    const keys = (await this.manifestKeys(opts.statsDataId))
+      .map((k) => ({ k, id: k.split("/").slice(2, 4).join("/") }))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .filter((x) => after === undefined || x.id > after);
+    const page = keys.slice(0, limit);
+    const datasets = await this.readAll(page.map((x) => x.k));
+    return keys.length > limit ? { datasets, nextCursor: encodeCursor(page.at(-1)!.id) } : { datasets };
   }
 
   getManifest(datasetId: string): Promise<Manifest | undefined> {
@@ -207,9 +269,20 @@ export function storeFor(uri: string, opts: OpenLakeOptions = {}): BlobStore {
   return new FsStore(isAbsolute(uri) ? uri : resolve(uri));
 }
 
-/** DATA_LAKE wins; S3_BUCKET (the replaced design's single-bucket setting) means s3://<bucket>; default file://./data. */
-export function resolveLakeUri(env: { DATA_LAKE?: string; S3_BUCKET?: string }): string {
-  if (env.DATA_LAKE) return env.DATA_LAKE;
-  if (env.S3_BUCKET) return `s3://${env.S3_BUCKET}`;
-  return "file://./data";
+/** Opaque to callers: the last datasetId of the page, base64url. */
+function encodeCursor(datasetId: string): string {
+  return Buffer.from(datasetId, "utf8").toString("base64url");
+}
+
+function decodeCursor(cursor: string): string {
+  const id = Buffer.from(cursor, "base64url").toString("utf8");
+  try {
+    parseDatasetId(id);
+  } catch {
+    throw new LakeError(
+      `Invalid cursor "${cursor.slice(0, 40)}": pass the nextCursor of the previous list_datasets answer, or none for the first page.`,
+      400,
+    );
+  }
+  return id;
 }

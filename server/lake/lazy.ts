@@ -16,6 +16,7 @@ export function lazyLake(uri: string, options: OpenLakeOptions): Lake {
     findCurrent: async (id, filters, updatedDate) => (await get()).findCurrent(id, filters, updatedDate),
     saveDataset: async (src, opts) => (await get()).saveDataset(src, opts),
     listDatasets: async (id) => (await get()).listDatasets(id),
+    listDatasetsPage: async (opts) => (await get()).listDatasetsPage(opts),
     getManifest: async (id) => (await get()).getManifest(id),
     query: async (id, q, opts) => (await get()).query(id, q, opts),
     downloadUrl: async (id, format, seconds) => (await get()).downloadUrl(id, format, seconds),

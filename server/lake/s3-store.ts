@@ -179,6 +179,38 @@ export class S3Store implements BlobStore {
     }
   }
 
+  async getTagged(key: string): Promise<{ bytes: Uint8Array; tag: string } | undefined> {
+    try {
+      const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key) }));
+      return { bytes: await r.Body!.transformToByteArray(), tag: r.ETag ?? "" };
+    } catch (err: any) {
+      if (err?.name === "NoSuchKey" || err?.$metadata?.httpStatusCode === 404) return undefined;
+      throw this.fail(err, `read ${key}`);
+    }
+  }
+
+  async putIfMatch(key: string, bytes: Uint8Array, contentType: string, tag: string | undefined): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.key(key),
+          Body: bytes,
+          ContentType: contentType,
+          ...(tag === undefined ? { IfNoneMatch: "*" } : { IfMatch: tag }),
+        }),
+      );
+      return true;
+    } catch (err: any) {
+      // 412: the object changed (or appeared); 409: a concurrent conditional write won the race.
+      const status = err?.$metadata?.httpStatusCode;
+      // 404 with If-Match: the object was deleted since it was read.
+      if (status === 412 || status === 409 || err?.name === "PreconditionFailed") return false;
+      if (tag !== undefined && (status === 404 || err?.name === "NoSuchKey")) return false;
+      throw this.fail(err, `write ${key}`);
+    }
+  }
+
   async getBytes(key: string): Promise<Uint8Array | undefined> {
     try {
       const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key) }));
@@ -218,7 +250,11 @@ export class S3Store implements BlobStore {
   }
 
   async list(prefix: string): Promise<string[]> {
-    const keys: string[] = [];
+    return (await this.listSized(prefix)).map((o) => o.key);
+  }
+
+  async listSized(prefix: string): Promise<{ key: string; bytes: number }[]> {
+    const keys: { key: string; bytes: number }[] = [];
     const full = this.key(prefix);
     const strip = this.prefix ? this.prefix.length + 1 : 0;
     try {
@@ -227,13 +263,13 @@ export class S3Store implements BlobStore {
         const r = await this.client.send(
           new ListObjectsV2Command({ Bucket: this.bucket, Prefix: full, ContinuationToken: token }),
         );
-        for (const o of r.Contents ?? []) if (o.Key) keys.push(o.Key.slice(strip));
+        for (const o of r.Contents ?? []) if (o.Key) keys.push({ key: o.Key.slice(strip), bytes: o.Size ?? 0 });
         token = r.IsTruncated ? r.NextContinuationToken : undefined;
       } while (token);
     } catch (err) {
       throw this.fail(err, `list ${prefix}`);
     }
-    return keys.sort();
+    return keys.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   async delete(keys: string[]): Promise<void> {

@@ -25,6 +25,16 @@ export interface BlobStore {
   asyncBuffer(key: string, byteLength: number): Promise<AsyncBuffer>;
   /** All keys under prefix (recursive). */
   list(prefix: string): Promise<string[]>;
+  /** All keys under prefix with their sizes (recursive): what the quota counts. */
+  listSized(prefix: string): Promise<{ key: string; bytes: number }[]>;
+  /** The object's bytes and a tag that changes with every write (S3: its ETag), or undefined. */
+  getTagged(key: string): Promise<{ bytes: Uint8Array; tag: string } | undefined>;
+  /**
+   * Writes key only if it still carries `tag` (undefined: only if it does not exist), atomically with
+   * respect to other conditional writers; false when another write came first. S3: PutObject with
+   * If-Match / If-None-Match: *. Filesystem: an exclusive lock file beside the key.
+   */
+  putIfMatch(key: string, bytes: Uint8Array, contentType: string, tag: string | undefined): Promise<boolean>;
   /** Deletes keys; missing keys are not an error. */
   delete(keys: string[]): Promise<void>;
   /** A presigned GET URL, where the store supports it, with the time it really expires. */

@@ -108,6 +108,24 @@ export interface Manifest {
   fetchedAt: string;
   files: ManifestFile[];
   raw: { prefix: string; pages: number };
+  /**
+   * Versions this one replaced whose files are kept until `retiredAt` + the grace period, so that a
+   * reader that read the previous manifest can finish; then they are deleted.
+   */
+  retired?: RetiredVersion[];
+}
+
+export interface RetiredVersion {
+  fetchId: string;
+  retiredAt: string;
+  /** Every key the version owned: its files and raw pages. */
+  keys: string[];
+}
+
+/** One page of `listDatasetsPage`: pass `nextCursor` back for the next, absent on the last page. */
+export interface DatasetPage {
+  datasets: Manifest[];
+  nextCursor?: string;
 }
 
 export type Scalar = string | number;
@@ -158,6 +176,8 @@ export interface Lake {
   ): Promise<Manifest | undefined>;
   saveDataset(src: DatasetSource, opts: SaveOptions): Promise<Manifest>;
   listDatasets(statsDataId?: string): Promise<Manifest[]>;
+  /** `limit` datasets (default 50) after `cursor`, in datasetId order. */
+  listDatasetsPage(opts: { statsDataId?: string; cursor?: string; limit?: number }): Promise<DatasetPage>;
   getManifest(datasetId: string): Promise<Manifest | undefined>;
   /** Bounded by OpenLakeOptions.queries: a busy lake answers 503, a key over its share 429. */
   query(datasetId: string, q: Query, opts?: QueryOptions): Promise<QueryResult>;
@@ -208,4 +228,15 @@ export interface OpenLakeOptions {
   publicBaseUrl?: string;
   /** Filesystem lake: HMAC key for download URLs (see verifyDownload). */
   signingKey?: string;
+  /**
+   * How long a replaced version's files stay readable after the new manifest is written (default
+   * 300,000 ms): longer than the longest read (a query, a download) that may have read the old manifest.
+   */
+  retireGraceMs?: number;
+  /** Files of a save that never committed (its process died) are deleted after this (default 1 h). */
+  abandonedAfterMs?: number;
+  /** At most this many datasets (manifests) in the lake; a save of a new one beyond it is refused. */
+  maxDatasets?: number;
+  /** At most this many bytes in the lake (datasets and raw pages); no save starts beyond it. */
+  maxBytes?: number;
 }

@@ -12,7 +12,15 @@ export function listDatasetsTool(deps: ToolDeps) {
     description:
       "List the e-Stat tables stored in the data lake by save_dataset: datasetId, title, rows, columns, filters, " +
       'e-Stat update date and formats. Optionally only one table, e.g. statsDataId "0003445078".',
-    inputSchema: z.object({ statsDataId: StatsDataId.optional() }),
+    inputSchema: z.object({
+      statsDataId: StatsDataId.optional(),
+      cursor: z
+        .string()
+        .max(200)
+        .optional()
+        .describe("nextCursor of the previous answer, for the next page; omit for the first page"),
+      limit: z.number().int().min(1).max(200).default(50).describe("Datasets per page"),
+    }),
     outputSchema: z.object({
       datasets: z.array(
         z.object({
@@ -27,10 +35,11 @@ export function listDatasetsTool(deps: ToolDeps) {
           formats: z.array(z.string()),
         }),
       ),
+      nextCursor: z.string().optional(),
     }),
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     async run(args) {
-      const manifests = await deps.lake.listDatasets(args.statsDataId);
+      const { datasets: manifests, nextCursor } = await deps.lake.listDatasetsPage(args);
       const datasets = manifests.map((m) => ({
         datasetId: m.datasetId,
         statsDataId: m.statsDataId,
@@ -44,10 +53,12 @@ export function listDatasetsTool(deps: ToolDeps) {
       }));
       const subsets = await Promise.all(manifests.map((m) => subsetText(deps, m)));
       return {
-        structured: { datasets },
+        structured: { datasets, ...(nextCursor ? { nextCursor } : {}) },
         text:
           datasets.length === 0
-            ? "The lake holds no datasets yet. Store one with save_dataset."
+            ? args.cursor
+              ? "No more datasets after this cursor."
+              : "The lake holds no datasets yet. Store one with save_dataset."
             : [
                 markdownTable(
                   [
@@ -61,6 +72,9 @@ export function listDatasetsTool(deps: ToolDeps) {
                   ],
                   datasets.map((d, i) => ({ ...d, subset: subsets[i], formats: d.formats.join(", ") })),
                 ),
+                ...(nextCursor
+                  ? [`More datasets: call list_datasets again with {"cursor": "${nextCursor}"} for the next ${args.limit}.`]
+                  : []),
                 "Query one with query_dataset; get a file with get_download_url (one of its formats, or meta.json / meta.csv).",
               ].join("\n"),
       };

@@ -6,7 +6,13 @@ import { bytesText, filtersText } from "./render.ts";
 import { Filters, StatsDataId } from "./schemas.ts";
 import { type ColumnPage, InputError } from "../estat/service.ts";
 
-const FileOut = z.object({ format: z.string(), name: z.string(), uri: z.string(), bytes: z.number() });
+const FileOut = z.object({
+  format: z.string(),
+  name: z.string(),
+  /** s3:// location on an S3 lake; a filesystem lake's paths are the server's own and stay out. */
+  uri: z.string().optional(),
+  bytes: z.number(),
+});
 
 export function saveDatasetTool(deps: ToolDeps) {
   return defineTool({
@@ -91,7 +97,12 @@ export function saveDatasetTool(deps: ToolDeps) {
 
 /** What the user can use: the dataset id, its subset, its files and sizes, and how to get a link (not server paths). */
 function summary(m: Manifest, fromLake: boolean, dimensions: Dimension[]) {
-  const files = m.files.map((f) => ({ format: f.format, name: f.name, uri: f.uri, bytes: f.bytes }));
+  const files = m.files.map((f) => ({
+    format: f.format,
+    name: f.name,
+    ...(f.uri.startsWith("s3://") ? { uri: f.uri } : {}),
+    bytes: f.bytes,
+  }));
   const data = m.files.filter((f) => f.role === "data");
   return {
     structured: {

@@ -36,7 +36,7 @@ function busy(staging: string): boolean {
   }
 }
 
-/** Files of the lake that no manifest references (a manifest's own files and raw pages are referenced). */
+/** Files of the lake that no manifest references (its files, raw pages and retired versions). */
 function unreferenced(dir: string): string[] {
   const all = files(dir).filter((f) => !f.startsWith(".staging/"));
   const referenced = new Set<string>();
@@ -45,6 +45,8 @@ function unreferenced(dir: string): string[] {
     referenced.add(f);
     for (const file of m.files) referenced.add(file.key);
     for (let p = 1; p <= m.raw.pages; p++) referenced.add(`${m.raw.prefix}/page-${p}.json.gz`);
+    // Replaced versions waiting out LAKE_RETIRE_GRACE_SECONDS are owned too, and deleted after it.
+    for (const r of m.retired ?? []) for (const k of r.keys) referenced.add(k);
   }
   return all.filter((f) => !referenced.has(f));
 }
