@@ -212,13 +212,7 @@ export class S3Store implements BlobStore {
   }
 
   async getBytes(key: string): Promise<Uint8Array | undefined> {
-    try {
-      const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key) }));
-      return await r.Body!.transformToByteArray();
-    } catch (err: any) {
-      if (err?.name === "NoSuchKey" || err?.$metadata?.httpStatusCode === 404) return undefined;
-      throw this.fail(err, `read ${key}`);
-    }
+    return (await this.getTagged(key))?.bytes;
   }
 
   async openRead(key: string): Promise<Readable> {
