@@ -93,23 +93,7 @@ describe("MCP_AUTH=oauth: a resource server for a real authorization server (oid
       scopes: [READ, WRITE],
       clients: [{ client_id: "machine", client_secret: "machine-secret-0000000000000000" }],
     });
-    const base = `http://127.0.0.1:${port}`;
-    s = {
-      as,
-      base,
-      resource: `${base}/mcp`,
-      srv: await startServer({
-        PORT: String(port),
-        PUBLIC_BASE_URL: base,
-        MCP_AUTH: "oauth",
-        OAUTH_ISSUER: as.issuer,
-        OAUTH_JWKS_COOLDOWN_SECONDS: "1",
-        ESTAT_API_URL: fake.url,
-        ESTAT_APP_ID: fake.appId,
-        RATE_LIMIT_PER_MINUTE: "0",
-        AUTH_FAILURES_PER_MINUTE: "0",
-      }),
-    };
+    s = await oauthServer(as, fake, {}, port);
     claims = () => ({ iss: as.issuer, sub: "user-1", aud: s.resource, client_id: "client-1", scope: READ, iat: now(), exp: now() + 300 });
   });
   after(async () => {
@@ -435,22 +419,7 @@ describe("MCP_AUTH=oauth: the refresh token when the access token expires", () =
     fake = await new FakeEstat().listen();
     const port = await freePort();
     as = await startAuthServer({ resources: [`http://127.0.0.1:${port}/mcp`], scopes: [READ, WRITE], accessTokenTtl: 2 });
-    const base = `http://127.0.0.1:${port}`;
-    s = {
-      as,
-      base,
-      resource: `${base}/mcp`,
-      srv: await startServer({
-        PORT: String(port),
-        PUBLIC_BASE_URL: base,
-        MCP_AUTH: "oauth",
-        OAUTH_ISSUER: as.issuer,
-        OAUTH_CLOCK_TOLERANCE_SECONDS: "0",
-        ESTAT_API_URL: fake.url,
-        ESTAT_APP_ID: fake.appId,
-        RATE_LIMIT_PER_MINUTE: "0",
-      }),
-    };
+    s = await oauthServer(as, fake, { OAUTH_CLOCK_TOLERANCE_SECONDS: "0" }, port);
   });
   after(async () => {
     await s.srv.close();
