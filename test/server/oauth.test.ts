@@ -538,3 +538,35 @@ describe("MCP_AUTH=oauth: opaque access tokens through introspection (RFC 7662)"
     assert.ok(!s.srv.logs.some((l) => l.includes(rs.client_secret)));
   });
 });
+
+describe("MCP_AUTH=oauth: failed authentications per address (AUTH_FAILURES_PER_MINUTE)", () => {
+  let fake: FakeEstat;
+  let as: AuthServer;
+  let s: Setup;
+  before(async () => {
+    fake = await new FakeEstat().listen();
+    const port = await freePort();
+    as = await startAuthServer({ resources: [`http://127.0.0.1:${port}/mcp`], scopes: [READ, WRITE] });
+    s = await oauthServer(as, fake, { AUTH_FAILURES_PER_MINUTE: "2" }, port);
+  });
+  after(async () => {
+    await s.srv.close();
+    await as.close();
+    await fake.close();
+  });
+
+  it("does not count requests without a token (how every sign-in starts), but counts bad tokens", async () => {
+    for (let i = 0; i < 5; i++) {
+      const res = await post(s, "/mcp", LIST);
+      assert.equal(res.status, 401, `request ${i + 1} without a token`);
+      await res.arrayBuffer();
+    }
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await post(s, "/mcp", LIST, bearer("not.a.token"));
+      statuses.push(res.status);
+      await res.arrayBuffer();
+    }
+    assert.deepEqual(statuses, [401, 401, 429]);
+  });
+});

@@ -25,6 +25,8 @@ export interface AuthFailure {
   message: string;
   /** Scopes to name in the challenge (OAuth). */
   scopes?: readonly string[];
+  /** Not counted against the caller's address: the ordinary first step of an OAuth sign-in. */
+  uncounted?: boolean;
 }
 
 export type AuthOutcome =

@@ -64,8 +64,9 @@ export function authenticate(authenticator: Authenticator, opts: AuthMiddlewareO
     const outcome = await authenticator.authenticate(ctx);
     if (!outcome.ok) {
       if (store) store.authFailure = outcome.failure.reason;
-      // Only an unusable credential counts: an unreachable authorization server is not the caller's fault.
-      if (failures && outcome.failure.status !== 503) {
+      // Only an unusable credential counts: an unreachable authorization server is not the caller's fault,
+      // and a first request without a token is how every OAuth client starts.
+      if (failures && outcome.failure.status !== 503 && !outcome.failure.uncounted) {
         try {
           const res = await failures.consume(address);
           if (res.remainingPoints === 0) block(address, res);

@@ -50,7 +50,7 @@ export function oauthAuthenticator(cfg: OAuthConfig, opts: OAuthOptions = {}): A
   const documentPaths = new Set([new URL(metadataUrl).pathname, "/.well-known/oauth-protected-resource"]);
   const fail = (status: AuthFailure["status"], reason: string, message: string): { ok: false; failure: AuthFailure } => ({
     ok: false,
-    failure: { status, reason, message },
+    failure: { status, reason, message, uncounted: reason === "missing_token" },
   });
   const challengeHeader = (code: string, description: string, scopes: readonly string[]) =>
     bearerAuthChallengeResponse(new OAuthError(code, description), {
