@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { awsFargate } from "./aws-fargate/config.ts";
+import { kubernetes } from "./kubernetes/config.ts";
 import { bool, int, oneOf, type TargetSlice } from "./shared/settings.ts";
 
 /** The project's config namespace: `pulumi config set estat-mcp:<key>`. */
@@ -26,7 +27,7 @@ function option<T extends string, S extends z.ZodRawShape>(slice: TargetSlice<T,
 }
 
 /** Every built target. A new target adds its slice here: `option(awsLambda),`. */
-const OPTIONS = [option(awsFargate)] as const;
+const OPTIONS = [option(awsFargate), option(kubernetes)] as const;
 
 export type TargetName = z.infer<(typeof OPTIONS)[number]["schema"]>["target"];
 export const TARGET_NAMES = OPTIONS.map((o) => o.slice.target) as TargetName[];
@@ -66,6 +67,8 @@ export type StackConfig = StackSettings & {
   apiKeys?: pulumi.Output<string>;
   /** The provider's region (`aws:region`) on AWS targets. */
   region?: string;
+  /** The chosen target's own secret keys (its slice's `secretKeys`) that are set. */
+  targetSecrets: Record<string, pulumi.Output<string>>;
 };
 
 /** The configuration of one target, as its deploy function receives it. */
@@ -92,7 +95,9 @@ export class ConfigError extends Error {
 /** The keys a stack of `target` may set, in the order messages list them. */
 export function configKeys(target: string): string[] {
   const slice = SLICES.get(target);
-  return slice ? ["target", ...Object.keys(slice.shape), ...Object.keys(COMMON_SHAPE), ...SECRET_KEYS] : [];
+  return slice
+    ? ["target", ...Object.keys(slice.shape), ...Object.keys(COMMON_SHAPE), ...SECRET_KEYS, ...(slice.secretKeys ?? [])]
+    : [];
 }
 
 /**
@@ -205,5 +210,18 @@ export function loadConfig(): StackConfig {
   }
   const apiKeys = cfg.getSecret("apiKeys")?.apply((v) => parseApiKeys(v).join(","));
   const region = new pulumi.Config("aws").get("region");
-  return { ...settings, project: pulumi.getProject(), stack: pulumi.getStack(), estatAppId, apiKeys, region };
+  const targetSecrets: Record<string, pulumi.Output<string>> = {};
+  for (const key of SLICES.get(settings.target)?.secretKeys ?? []) {
+    const value = cfg.getSecret(key);
+    if (value !== undefined) targetSecrets[key] = value;
+  }
+  return {
+    ...settings,
+    project: pulumi.getProject(),
+    stack: pulumi.getStack(),
+    estatAppId,
+    apiKeys,
+    region,
+    targetSecrets,
+  };
 }

@@ -33,6 +33,8 @@ export interface TargetSlice<T extends string, S extends z.ZodRawShape> {
   description: string;
   shape: S;
   defaults: Record<string, string>;
+  /** Secret config keys of this target beyond estatAppId and apiKeys (`pulumi config set --secret`). */
+  secretKeys?: readonly string[];
   /** Checks across keys; each issue names the key it is about (`path: [key]`). */
   check?: (c: z.infer<z.ZodObject<S>>, ctx: CheckContext) => void;
 }

@@ -75,7 +75,16 @@ export interface TimeoutChain {
   /** A CDN in front of the load balancer (CloudFront); absent when clients reach the balancer directly. */
   cdn?: { originReadTimeoutS: number; originKeepaliveS: number };
   /** A load balancer in front of the server; absent on platforms whose front end is not ours. */
-  loadBalancer?: { idleTimeoutS: number; deregistrationDelayS: number };
+  loadBalancer?: {
+    /** Idle keep-alive connections are closed after this long. */
+    idleTimeoutS: number;
+    /**
+     * The longest wait for a byte of an answer in progress, where it differs from the idle timeout
+     * (nginx: proxy_read_timeout vs upstream keepalive_timeout); an ALB has one timeout for both.
+     */
+    readTimeoutS?: number;
+    deregistrationDelayS: number;
+  };
   /** SIGTERM → SIGKILL (ECS stopTimeout). */
   stopTimeoutS: number;
   /** The platform's ceiling on stopTimeoutS (Fargate: 120 s). */
@@ -116,9 +125,10 @@ export function chainProblems(c: TimeoutChain): string[] {
       s.keepAliveTimeoutMs > lb.idleTimeoutS * 1000,
       `the server's keep-alive (${s.keepAliveTimeoutMs} ms) must outlast the load balancer's idle timeout (${lb.idleTimeoutS} s), else 502s on reused sockets`,
     );
+    const read = lb.readTimeoutS ?? lb.idleTimeoutS;
     need(
-      lb.idleTimeoutS * 1000 > s.toolTimeoutMs,
-      `the load balancer's idle timeout (${lb.idleTimeoutS} s) must outlast a call silent until its answer (tool deadline ${s.toolTimeoutMs} ms)`,
+      read * 1000 > s.toolTimeoutMs,
+      `the load balancer's ${lb.readTimeoutS ? "read" : "idle"} timeout (${read} s) must outlast a call silent until its answer (tool deadline ${s.toolTimeoutMs} ms)`,
     );
     // Drain: tool deadline ← deregistration (deployments and scale-in deregister first, then SIGTERM).
     need(

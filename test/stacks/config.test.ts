@@ -2,6 +2,13 @@ import assert from "node:assert/strict";
 import { CONFIG_KEYS, configKeys, DEFAULTS, parseApiKeys, parseSettings, TARGET_NAMES } from "../../stacks/config.ts";
 import { runStack, stackFile } from "./harness.ts";
 
+/** Settings that must be aws-fargate's (the default target): narrowed so its keys can be read. */
+function fargate(raw: Record<string, string>) {
+  const s = parseSettings(raw);
+  assert.equal(s.target, "aws-fargate");
+  return s as Extract<typeof s, { target: "aws-fargate" }>;
+}
+
 function messageOf(raw: Record<string, string>): string {
   try {
     parseSettings(raw);
@@ -13,7 +20,7 @@ function messageOf(raw: Record<string, string>): string {
 
 describe("stack configuration (stacks/config.ts)", () => {
   it("accepts the defaults and fills them in", () => {
-    const s = parseSettings({});
+    const s = fargate({});
     assert.deepEqual(
       [s.target, s.cpu, s.memory, s.cpuArchitecture, s.containerPort],
       ["aws-fargate", "256", 512, "ARM64", 8080],
@@ -22,10 +29,10 @@ describe("stack configuration (stacks/config.ts)", () => {
   });
 
   it("defaults to on-demand Fargate with a dashboard; dev sets Spot and no dashboard, prod keeps the defaults", () => {
-    const d = parseSettings({});
+    const d = fargate({});
     assert.deepEqual([d.capacityProvider, d.dashboard], ["FARGATE", true]);
     const settings = (stack: string) =>
-      parseSettings(
+      fargate(
         Object.fromEntries(
           Object.entries(stackFile(stack))
             .filter(([k]) => k.startsWith("estat-mcp:"))
@@ -46,7 +53,7 @@ describe("stack configuration (stacks/config.ts)", () => {
       "Invalid stack configuration:\n  - estat-mcp:capacityProvider: unknown capacity provider \"SPOT\". " +
         "Valid: FARGATE (on-demand), FARGATE_SPOT (discounted, tasks may be interrupted with 2 minutes' notice)",
     );
-    assert.equal(parseSettings({ capacityProvider: "FARGATE_SPOT" }).capacityProvider, "FARGATE_SPOT");
+    assert.equal(fargate({ capacityProvider: "FARGATE_SPOT" }).capacityProvider, "FARGATE_SPOT");
   });
 
   it("rejects a dashboard switch that is not true or false", () => {
@@ -54,7 +61,7 @@ describe("stack configuration (stacks/config.ts)", () => {
       messageOf({ dashboard: "off" }),
       "Invalid stack configuration:\n  - estat-mcp:dashboard: must be true or false",
     );
-    assert.equal(parseSettings({ dashboard: "false" }).dashboard, false);
+    assert.equal(fargate({ dashboard: "false" }).dashboard, false);
   });
 
   it("rejects a memory size the CPU does not support, listing the valid sizes and all pairs", () => {
@@ -75,7 +82,7 @@ describe("stack configuration (stacks/config.ts)", () => {
   it("rejects an unknown target, listing the built and the planned ones", () => {
     assert.match(
       messageOf({ target: "aws-ec2" }),
-      /estat-mcp:target: unknown target "aws-ec2"\. Valid: aws-fargate \(planned, not built yet: aws-lambda, gcp-cloud-run\)/,
+      /estat-mcp:target: unknown target "aws-ec2"\. Valid: aws-fargate, kubernetes \(planned, not built yet: aws-lambda, gcp-cloud-run\)/,
     );
   });
 
@@ -127,7 +134,7 @@ describe("stack configuration (stacks/config.ts)", () => {
   });
 
   it("knows every key the committed stack files set, and has a default for every optional setting", () => {
-    for (const stack of ["dev", "prod"]) {
+    for (const stack of ["dev", "prod", "k8s-dev", "k8s-prod"]) {
       const keys = Object.keys(stackFile(stack))
         .filter((k) => k.startsWith("estat-mcp:"))
         .map((k) => k.slice("estat-mcp:".length));
@@ -138,9 +145,21 @@ describe("stack configuration (stacks/config.ts)", () => {
       );
     }
     const optional = ["domainName", "hostedZoneId", "alarmEmail"];
+    const plain = (target: string) => configKeys(target).filter((k) => !["estatAppId", "apiKeys"].includes(k));
     assert.deepEqual(
-      CONFIG_KEYS.filter((k) => !(k in DEFAULTS) && !optional.includes(k)),
+      plain("aws-fargate").filter((k) => !(k in DEFAULTS) && !optional.includes(k)),
       [],
+    );
+    // kubernetes: what names the user's own cluster, image and bucket has no default.
+    const k8sOptional = [
+      ...optional.slice(2),
+      ...["kubeContext", "cpuLimit", "host", "certIssuer", "gatewayName", "gatewayNamespace", "existingSecretName"],
+      ...["externalSecretStore", "externalSecretAppIdKey", "externalSecretApiKeysKey", "externalSecretS3AccessKeyIdKey"],
+      ...["externalSecretS3SecretKey", "s3Endpoint", "awsRoleArn", "s3AccessKeyId", "s3SecretAccessKey"],
+    ];
+    assert.deepEqual(
+      plain("kubernetes").filter((k) => !(k in DEFAULTS) && !k8sOptional.includes(k)),
+      ["image", "lakeBucket"],
     );
   });
 
@@ -209,13 +228,13 @@ describe("stack configuration (stacks/config.ts)", () => {
     assert.equal(run.resources.length, 0);
     assert.equal(
       run.errors[0],
-      'Invalid stack configuration:\n  - estat-mcp:target: unknown target "aws-ec2". Valid: aws-fargate ' +
-        "(planned, not built yet: aws-lambda, gcp-cloud-run)\nFix with:\n  pulumi config set estat-mcp:target <aws-fargate>",
+      'Invalid stack configuration:\n  - estat-mcp:target: unknown target "aws-ec2". Valid: aws-fargate, kubernetes ' +
+        "(planned, not built yet: aws-lambda, gcp-cloud-run)\nFix with:\n  pulumi config set estat-mcp:target <aws-fargate|kubernetes>",
     );
   });
 
   it("checks keys against the chosen target's slice: common keys, the target's own, and the secrets", () => {
-    assert.deepEqual(TARGET_NAMES, ["aws-fargate"]);
+    assert.deepEqual(TARGET_NAMES, ["aws-fargate", "kubernetes"]);
     const keys = configKeys("aws-fargate");
     assert.deepEqual(keys.slice(0, 3), ["target", "cpu", "memory"]);
     for (const k of ["alarmEmail", "retainData", "logLevel", "rateLimitPerMinute", "waf", "domainName"]) {
@@ -223,6 +242,9 @@ describe("stack configuration (stacks/config.ts)", () => {
     }
     assert.deepEqual(keys.slice(-2), ["estatAppId", "apiKeys"]);
     assert.deepEqual(configKeys("aws-ec2"), []);
+    const k8s = configKeys("kubernetes");
+    assert.ok(!k8s.includes("cpu") && k8s.includes("image") && k8s.includes("logLevel"));
+    assert.deepEqual(k8s.slice(-4), ["estatAppId", "apiKeys", "s3AccessKeyId", "s3SecretAccessKey"]);
   });
 
   it("refuses a prod stack whose alarms would notify nobody, with the command to set the address", async () => {
