@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { deployAwsFargate } from "./aws-fargate/index.ts";
+import { deployKubernetes } from "./kubernetes/index.ts";
 import type { StackConfig, TargetConfig, TargetName } from "./config.ts";
 
 /** What every target exports; index.ts turns these into stack outputs of the same names. */
@@ -28,6 +29,7 @@ export type Deploy<T extends TargetName> = (config: TargetConfig<T>) => TargetOu
 /** One deploy function per target name; stacks/config.ts holds each target's config slice. */
 export const TARGETS: { [T in TargetName]: Deploy<T> } = {
   "aws-fargate": deployAwsFargate,
+  kubernetes: deployKubernetes,
 };
 
 /** `TARGETS[config.target](config)`. TypeScript cannot tie the entry to the config's own variant: cast once here. */
