@@ -4,6 +4,8 @@
 // not on the first deploy.
 import assert from "node:assert/strict";
 import { parseEnv } from "../../server/config.ts";
+import { readdirSync } from "node:fs";
+import { kubernetesTimeouts } from "../../stacks/kubernetes/timeouts.ts";
 import { awsFargateTimeouts, type TimeoutChain } from "../../stacks/shared/timeouts.ts";
 import { json, one, prodWithCloudFrontDomain, prodWithDomain, type Run, runStack, stackFile } from "../stacks/harness.ts";
 
@@ -42,6 +44,26 @@ function ecsEnv(run: Run) {
     secrets: c.secrets.map((s: { name: string }) => s.name),
   };
 }
+
+/** A Deployment's container env: plain values, and the names filled from the Secret. */
+function podEnv(run: Run) {
+  const env: { name: string; value?: string; valueFrom?: unknown }[] =
+    one(run, "kubernetes:apps/v1:Deployment").inputs.spec.template.spec.containers[0].env;
+  return {
+    plain: Object.fromEntries(env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value as string])),
+    secrets: env.filter((e) => e.valueFrom !== undefined).map((e) => e.name),
+  };
+}
+
+/** What a kubernetes pod behind ingress-nginx (or a Gateway) runs with. */
+const BEHIND_INGRESS = {
+  port: 8080,
+  proxyHops: 1,
+  keepAliveTimeoutMs: 125_000,
+  shutdownGraceMs: 125_000,
+  toolTimeoutMs: 120_000,
+  estatTimeoutMs: 60_000,
+};
 
 /** What an aws-fargate server behind CloudFront and the ALB runs with (dev and prod alike). */
 const BEHIND_CLOUDFRONT: Row["expect"] = {
@@ -91,6 +113,27 @@ const ROWS: Row[] = [
     env: ecsEnv,
     chain: awsFargateTimeouts({ cdn: true }),
     expect: { ...BEHIND_CLOUDFRONT, hosts: ["mcp.example.jp"] },
+  },
+  {
+    label: "kubernetes k8s-dev (ingress-nginx → pod)",
+    run: () => runStack("k8s-dev"),
+    env: podEnv,
+    chain: kubernetesTimeouts().chain,
+    expect: { ...BEHIND_INGRESS, lake: "s3://estat-mcp-dev-lake", hosts: ["mcp-dev.example.jp"] },
+  },
+  {
+    label: "kubernetes k8s-prod (ingress-nginx with TLS → pod)",
+    run: () => runStack("k8s-prod"),
+    env: podEnv,
+    chain: kubernetesTimeouts().chain,
+    expect: { ...BEHIND_INGRESS, lake: "s3://estat-mcp-prod-lake", hosts: ["mcp.example.jp"] },
+  },
+  {
+    label: "kubernetes without an entry (kubectl port-forward → pod)",
+    run: () => runStack("k8s-dev", { ...stackFile("k8s-dev"), "estat-mcp:entry": "none", "estat-mcp:host": "" }),
+    env: podEnv,
+    chain: kubernetesTimeouts().chain,
+    expect: { ...BEHIND_INGRESS, lake: "s3://estat-mcp-dev-lake", hosts: ["localhost"], proxyHops: 0 },
   },
 ];
 
@@ -166,9 +209,13 @@ describe("the env contract: each target's server env through the server's parseE
   });
 
   it("every committed stack file has a row", () => {
-    assert.ok(Object.keys(stackFile("dev")).length > 0 && Object.keys(stackFile("prod")).length > 0);
+    const stacks = readdirSync(new URL("../../", import.meta.url))
+      .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+      .filter((s): s is string => s !== undefined);
+    assert.ok(stacks.includes("dev") && stacks.includes("prod"));
+    for (const s of stacks) assert.ok(Object.keys(stackFile(s)).length > 0, s);
     assert.deepEqual(
-      ["dev", "prod"].filter((s) => !ROWS.some((r) => r.label.includes(` ${s} `))),
+      stacks.filter((s) => !ROWS.some((r) => r.label.includes(` ${s} `))),
       [],
     );
   });
