@@ -51,7 +51,6 @@ export function deployKubernetes(c: KubernetesTargetConfig): TargetOutputs {
           timeouts: timeouts.chain.server,
           memoryMiB: memMiB(c.memoryLimit),
         }),
-        TOOL_TIMEOUT_MS: String(timeouts.chain.server.toolTimeoutMs),
         AWS_REGION: c.lakeRegion,
         ...(c.s3Endpoint ? { S3_ENDPOINT: c.s3Endpoint } : {}),
       },

@@ -1,4 +1,13 @@
-import { checkedChain, ESTAT_TIMEOUT_MS, SSE_KEEPALIVE_S, TOOL_TIMEOUT_MS, type TimeoutChain } from "../shared/timeouts.ts";
+import { CLIENT_TOOL_TIMEOUT_S } from "../shared/client-configs.ts";
+import {
+  checkedChain,
+  DRAIN_MARGIN_MS,
+  ESTAT_TIMEOUT_MS,
+  SHUTDOWN_GRACE_MS,
+  SSE_KEEPALIVE_S,
+  type TimeoutChain,
+  TOOL_TIMEOUT_MS,
+} from "../shared/timeouts.ts";
 
 /**
  * The kubernetes target's hops: client ← ingress-nginx (or a Gateway) ← pod. Long calls answer as SSE
@@ -6,11 +15,6 @@ import { checkedChain, ESTAT_TIMEOUT_MS, SSE_KEEPALIVE_S, TOOL_TIMEOUT_MS, type 
  * must outlast a whole call.
  */
 
-/**
- * After SIGTERM the server drains for this long: a call admitted just before it may run to the tool
- * deadline. Kubernetes lets a pod take as long as it says (terminationGracePeriodSeconds), unlike ECS.
- */
-const SHUTDOWN_GRACE_MS = TOOL_TIMEOUT_MS + 5_000;
 /**
  * preStop pause: the pod keeps accepting while its endpoint leaves the EndpointSlices and the ingress
  * controller stops sending to it (ingress-nginx applies endpoint changes without a reload, within seconds).
@@ -31,12 +35,17 @@ export interface KubernetesTimeouts {
 }
 
 export function kubernetesTimeouts(): KubernetesTimeouts {
-  const terminationGracePeriodSeconds = PRE_STOP_S + SHUTDOWN_GRACE_MS / 1000 + 5;
+  // After SIGTERM the server drains for SHUTDOWN_GRACE_MS (a whole call and a margin); Kubernetes lets a
+  // pod take as long as it says, unlike ECS's 120 s ceiling.
+  const terminationGracePeriodSeconds = PRE_STOP_S + (SHUTDOWN_GRACE_MS + DRAIN_MARGIN_MS) / 1000;
   const chain = checkedChain({
     target: "kubernetes",
+    clientTimeoutS: CLIENT_TOOL_TIMEOUT_S,
     server: {
       estatTimeoutMs: ESTAT_TIMEOUT_MS,
       toolTimeoutMs: TOOL_TIMEOUT_MS,
+      // No CDN in front: a plain-JSON /execute answer may take the whole tool deadline.
+      executeTimeoutMs: TOOL_TIMEOUT_MS,
       sseKeepAliveS: SSE_KEEPALIVE_S,
       // Above the ingress's upstream keep-alive: the proxy, never the server, closes an idle connection.
       keepAliveTimeoutMs: 125_000,
@@ -45,17 +54,14 @@ export function kubernetesTimeouts(): KubernetesTimeouts {
     loadBalancer: {
       idleTimeoutS: INGRESS_UPSTREAM_KEEPALIVE_S,
       readTimeoutS: PROXY_TIMEOUT_S,
-      // The preStop pause plays the deregistration delay's part: traffic stops before SIGTERM.
-      deregistrationDelayS: PRE_STOP_S,
+      // The endpoint leaves the Service when the pod starts terminating; calls in flight then have the
+      // preStop pause and the drain before SIGKILL: Kubernetes' counterpart of a deregistration delay.
+      deregistrationDelayS: PRE_STOP_S + SHUTDOWN_GRACE_MS / 1000,
     },
     // The kubelet's SIGKILL comes terminationGracePeriodSeconds after the pod starts terminating,
     // preStop included: what is left for the server after preStop.
     stopTimeoutS: terminationGracePeriodSeconds - PRE_STOP_S,
   });
-  const s = chain.server;
-  if (s.shutdownGraceMs < s.toolTimeoutMs || PROXY_TIMEOUT_S * 1000 <= s.toolTimeoutMs) {
-    throw new Error("kubernetes: the drain and the proxy timeout must each outlast a whole call");
-  }
   return {
     chain,
     preStopSeconds: PRE_STOP_S,

@@ -60,8 +60,9 @@ const BEHIND_INGRESS = {
   port: 8080,
   proxyHops: 1,
   keepAliveTimeoutMs: 125_000,
-  shutdownGraceMs: 125_000,
-  toolTimeoutMs: 120_000,
+  shutdownGraceMs: 110_000,
+  toolTimeoutMs: 100_000,
+  executeTimeoutMs: 100_000,
   estatTimeoutMs: 60_000,
 };
 
