@@ -138,9 +138,12 @@ describe("what the model reads: tool texts over MCP", function () {
         arguments: { statsDataId: "0003445078", filters: { cat01: "総数" }, formats: ["parquet", "csv"] },
       });
       assert.equal(r.isError, undefined, text(r));
-      const out = r.structuredContent as { datasetId: string; files: { format: string; uri: string; bytes: number }[] };
+      const out = r.structuredContent as { datasetId: string; files: { format: string; uri?: string; bytes: number }[] };
       assert.match(out.datasetId, /^0003445078\/[0-9a-f]{12}$/);
-      assert.ok(out.files.every((f) => f.uri.startsWith("file://")), "structuredContent keeps the URIs");
+      // Issue 9: a filesystem lake's paths are the server's own; structuredContent carries none either.
+      assert.ok(["parquet", "csv"].every((f) => out.files.some((x) => x.format === f)), JSON.stringify(out.files));
+      assert.ok(out.files.every((f) => f.uri === undefined && f.bytes > 0));
+      assert.doesNotMatch(JSON.stringify(r.structuredContent), /file:\/\/|\/tmp\//);
       const t = text(r);
       assert.ok(t.includes(out.datasetId));
       assert.doesNotMatch(t, /file:\/\/|\/tmp\//);
