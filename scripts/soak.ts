@@ -1,36 +1,63 @@
 /**
- * npm run soak: a real server process (`node server/main.ts`) against the fake e-Stat, under autocannon
- * for SOAK_SECONDS (default 60) with SOAK_CONNECTIONS (default 50) connections sending a mix of tools
- * over /mcp (2026-07-28 requests), plus one burst client that deliberately exceeds its key's rate limit.
- * Prints requests, errors by status, p50/p99 and the server's RSS. Target: no errors but the burst's
- * 429s, RSS growth under 20% from the warmed-up baseline. Not part of npm test.
+ * npm run soak: a real server process (`node --max-old-space-size=384 server/main.ts`, the heap of a
+ * 512 MB task) against the fake e-Stat, in two phases of SOAK_SECONDS/2 each (default 60 s in all)
+ * with SOAK_CONNECTIONS (default 50) autocannon connections of well-behaved clients sending a mix of
+ * tools over /mcp (2026-07-28 requests):
+ *   1. quiet: the load alone, plus one burst client that deliberately exceeds its key's rate limit;
+ *   2. adversarial: the same load beside the issue-9 mix (scripts/soak-adversaries.ts): aborted
+ *      saves, big group-bys on a 200,000-row dataset, JSON-RPC batches, 40 clients that never read
+ *      10,000-row answers, 20 clients dribbling their headers a byte a second.
+ * SOAK_ADVERSARIES (comma-separated: saves, groupbys, batches, readers, dribblers) picks a subset.
+ * Reports process restarts (must be 0), non-429 errors of the well-behaved clients (must be 0), peak
+ * RSS against the task's 512 MB, p99 of the well-behaved load in each phase, and RSS growth during the
+ * quiet phase (under 20% from the warmed-up baseline). Not part of npm test.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import autocannon from "autocannon";
 import { keyId } from "../server/auth.ts";
+import { openLake } from "../server/lake/index.ts";
+import { SyntheticTable } from "../test/helpers/estat-table.ts";
 import { FakeEstat } from "../test/helpers/fake-estat.ts";
 import { freePort, modernRequest } from "../test/helpers/mcp-wire.ts";
+import { sourceOf } from "../test/server/lake/source.ts";
+import { abortedSaves, batches, bigGroupBys, dribblers, show, slowReaders, type Tally, type Target } from "./soak-adversaries.ts";
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
+const PHASE = SECONDS / 2;
 const CONNECTIONS = Number(process.env.SOAK_CONNECTIONS ?? 50);
-// V8 sizes its heap during the first seconds of load (130 MB idle → ~450 MB, then flat); growth is
-// measured from after that, so that it shows leaks rather than the heap finding its size.
-const WARMUP_SECONDS = Math.min(15, SECONDS / 4);
-// The load spreads over many keys so that none nears the limit; the burst client owns one key.
+/** Which adversaries run in phase 2 (default all): saves, groupbys, batches, readers, dribblers. */
+const ADVERSARIES = (process.env.SOAK_ADVERSARIES ?? "saves,groupbys,batches,readers,dribblers").split(",");
+const TASK_MB = 512;
+const HEAP_MB = 384;
+// V8 sizes its heap during the first seconds of load; growth is measured from after that, so that it
+// shows leaks rather than the heap finding its size.
+const WARMUP_SECONDS = Math.min(15, PHASE / 2);
+// The load spreads over many keys so that none nears the limit; the burst client and the adversaries
+// own keys of their own.
 const LOAD_KEYS = Array.from({ length: 200 }, (_, i) => `soak-load-key-${String(i).padStart(4, "0")}-xxxxxxxx`);
 const BURST_KEY = "soak-burst-key-yyyyyyyyyyyyyyyy";
+const ADVERSARY_KEYS = Array.from({ length: 8 }, (_, i) => `soak-adversary-key-${i}-zzzzzzzzzzzz`);
 const PER_MINUTE = 2000;
 const BURST_EXTRA = 200;
 const APP_ID = "estat-app-id-0123456789abcdef";
+const BIG_DATASET = new SyntheticTable({ rows: 200_000, statsDataId: "0000200000", pageSize: 100_000 });
+const BIG_SAVE = new SyntheticTable({ rows: 300_000, statsDataId: "0000300000", pageSize: 100_000 });
 
+async function memory(pid: number) {
+  try {
+    const s = await readFile(`/proc/${pid}/status`, "utf8");
+    const mb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(s)?.[1] ?? 0) / 1024;
+    return { rss: mb("VmRSS"), hwm: mb("VmHWM") };
+  } catch {
+    return { rss: 0, hwm: 0 };
+  }
+}
 
-const rssMb = (pid: number) =>
-  Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
-
-/** One 2026-07-28 request: body and the headers the revision requires. */
 function rpc(method: string, params: Record<string, unknown> = {}, name?: string) {
   const { headers, body } = modernRequest(method, params, { name, client: "soak" });
   return { headers, body };
@@ -38,7 +65,7 @@ function rpc(method: string, params: Record<string, unknown> = {}, name?: string
 
 const call = (name: string, args: Record<string, unknown>) => rpc("tools/call", { name, arguments: args }, name);
 
-/** The mix: tools/list and four tools, each with 20 argument variants (bounded cache keys). */
+/** The well-behaved mix: tools/list and four tools, each with 20 argument variants (bounded cache keys). */
 function mix() {
   const out: ReturnType<typeof rpc>[] = [];
   for (let i = 1; i <= 20; i++) {
@@ -51,73 +78,158 @@ function mix() {
   return out;
 }
 
+/** The server process, restarted (and counted) if it ever exits on its own. */
+class Server {
+  proc!: ChildProcess;
+  restarts = 0;
+  exits: string[] = [];
+  peakMb = 0;
+  levels = new Map<string, number>();
+  leaked = 0;
+  events = new Map<string, number>();
+  lines: string[] = [];
+  #stopping = false;
+  #ready!: Promise<void>;
+  readonly env: Record<string, string>;
+  constructor(env: Record<string, string>) {
+    this.env = env;
+  }
+
+  start() {
+    let listening!: () => void;
+    this.#ready = new Promise<void>((r) => {
+      listening = r;
+    });
+    this.proc = spawn(process.execPath, [`--max-old-space-size=${HEAP_MB}`, "server/main.ts"], {
+      env: { PATH: process.env.PATH ?? "", ...this.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const pid = this.proc.pid!;
+    const watchMem = setInterval(async () => {
+      this.peakMb = Math.max(this.peakMb, (await memory(pid)).hwm);
+    }, 250);
+    createInterface({ input: this.proc.stdout! }).on("line", (line) => {
+      const level = /"level":"(\w+)"/.exec(line)?.[1] ?? "?";
+      this.levels.set(level, (this.levels.get(level) ?? 0) + 1);
+      if (line.includes('"event":"listening"')) listening();
+      const event = /"event":"(slow_reader_dropped|unhandled_rejection|koa_error|tool_error)"/.exec(line)?.[1];
+      if (event) this.events.set(event, (this.events.get(event) ?? 0) + 1);
+      if (/"level":"(error|fatal)"/.test(line) && this.lines.length < 5) this.lines.push(line.slice(0, 300));
+      // Every key starts with "soak-": one search per line keeps this reader ahead of the server's output.
+      if (line.includes(APP_ID) || line.includes("soak-")) this.leaked++;
+    });
+    let stderr = "";
+    this.proc.stderr!.on("data", (c) => {
+      stderr = (stderr + String(c)).slice(-2000);
+    });
+    this.proc.once("exit", (code, signal) => {
+      clearInterval(watchMem);
+      if (this.#stopping) return;
+      this.restarts++;
+      this.exits.push(`exit ${code ?? ""}${signal ?? ""}: ${stderr.split("\n").filter(Boolean).slice(-2).join(" | ")}`);
+      this.start();
+    });
+    return this.#ready;
+  }
+
+  async stop() {
+    this.#stopping = true;
+    this.peakMb = Math.max(this.peakMb, (await memory(this.proc.pid!)).hwm);
+    this.proc.kill("SIGTERM");
+    await once(this.proc, "exit");
+  }
+}
+
+interface Load {
+  result: autocannon.Result;
+  toolErrors: number;
+  rpcErrors: number;
+}
+
+function load(url: string, seconds: number): Promise<Load> {
+  const bodies = mix();
+  let next = 0;
+  let toolErrors = 0;
+  let rpcErrors = 0;
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url: `${url}/mcp`,
+        connections: CONNECTIONS,
+        duration: seconds,
+        method: "POST",
+        requests: [
+          {
+            setupRequest: (req) => {
+              const r = bodies[next++ % bodies.length];
+              const key = LOAD_KEYS[Math.floor(Math.random() * LOAD_KEYS.length)];
+              return { ...req, body: r.body, headers: { ...r.headers, authorization: `Bearer ${key}` } };
+            },
+            onResponse: (status, body) => {
+              if (status !== 200) return;
+              if (body.includes('"isError":true')) toolErrors++;
+              else if (body.includes('"error":{')) rpcErrors++;
+            },
+          },
+        ],
+      },
+      (err, result) => (err ? reject(err) : resolve({ result, toolErrors, rpcErrors })),
+    );
+  });
+}
+
+const byStatus = (r: autocannon.Result) =>
+  Object.entries(r.statusCodeStats ?? {})
+    .map(([s, v]) => `${s}: ${v.count}`)
+    .join(", ");
+
+/** Failures of well-behaved clients other than 429 (a 429 is the limit working, and says when to retry). */
+const non429 = (l: Load) =>
+  Object.entries(l.result.statusCodeStats ?? {})
+    .filter(([s]) => s !== "200" && s !== "429")
+    .reduce((n, [, v]) => n + (v.count ?? 0), 0) +
+  l.result.errors +
+  l.result.timeouts +
+  l.toolErrors +
+  l.rpcErrors;
+
+const describeLoad = (name: string, l: Load) =>
+  `${name}: ${l.result.requests.total} requests (${l.result.requests.average.toFixed(0)} req/s), by status {${byStatus(l.result)}}, ` +
+  `connection errors ${l.result.errors}, timeouts ${l.result.timeouts}, isError ${l.toolErrors}, JSON-RPC errors ${l.rpcErrors}; ` +
+  `latency p50 ${l.result.latency.p50} ms, p99 ${l.result.latency.p99} ms, max ${l.result.latency.max} ms`;
+
 async function main() {
   const fake = await new FakeEstat({ appId: APP_ID }).listen();
+  fake.addSynthetic(BIG_DATASET);
+  fake.addSynthetic(BIG_SAVE);
+  const lakeDir = await mkdtemp(join(tmpdir(), "lake-for-soaking-"));
+  const seeded = await openLake(`file://${lakeDir}`).saveDataset(sourceOf(BIG_DATASET), { formats: ["parquet"] });
   const port = await freePort();
-  const server = spawn(process.execPath, ["server/main.ts"], {
-    env: {
-      PATH: process.env.PATH,
-      HOST: "127.0.0.1",
-      PORT: String(port),
-      LOG_LEVEL: "info",
-      ESTAT_API_URL: fake.url,
-      ESTAT_APP_ID: APP_ID,
-      MCP_API_KEYS: [...LOAD_KEYS, BURST_KEY].join(","),
-      RATE_LIMIT_PER_MINUTE: String(PER_MINUTE),
-    },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const pid = server.pid!;
-  const levels = new Map<string, number>();
-  let leaked = 0;
-  let listening!: () => void;
-  const ready = new Promise<void>((r) => {
-    listening = r;
-  });
-  createInterface({ input: server.stdout! }).on("line", (line) => {
-    const level = /"level":"(\w+)"/.exec(line)?.[1] ?? "?";
-    levels.set(level, (levels.get(level) ?? 0) + 1);
-    if (line.includes('"event":"listening"')) listening();
-    // Every key starts with "soak-": one search per line keeps this reader ahead of the server's output.
-    if (line.includes(APP_ID) || line.includes("soak-")) leaked++;
+  const server = new Server({
+    HOST: "127.0.0.1",
+    PORT: String(port),
+    LOG_LEVEL: "info",
+    ESTAT_API_URL: fake.url,
+    ESTAT_APP_ID: APP_ID,
+    DATA_LAKE: `file://${lakeDir}`,
+    MCP_API_KEYS: [...LOAD_KEYS, BURST_KEY, ...ADVERSARY_KEYS].join(","),
+    RATE_LIMIT_PER_MINUTE: String(PER_MINUTE),
   });
   const url = `http://127.0.0.1:${port}`;
   try {
-    await ready;
-    const idle = rssMb(pid);
-    const bodies = mix();
-    let next = 0;
-    let toolErrors = 0;
-    let rpcErrors = 0;
-    const rss: number[] = [];
-    const sampler = setInterval(() => rss.push(rssMb(pid)), 5000);
-    let warm = 0;
-    const warmTimer = setTimeout(() => {
-      warm = rssMb(pid);
-    }, WARMUP_SECONDS * 1000);
+    await server.start();
+    const pid = server.proc.pid!;
+    const idle = (await memory(pid)).rss;
 
-    const load = autocannon({
-      url: `${url}/mcp`,
-      connections: CONNECTIONS,
-      duration: SECONDS,
-      method: "POST",
-      requests: [
-        {
-          setupRequest: (req) => {
-            const r = bodies[next++ % bodies.length];
-            const key = LOAD_KEYS[Math.floor(Math.random() * LOAD_KEYS.length)];
-            return { ...req, body: r.body, headers: { ...r.headers, authorization: `Bearer ${key}` } };
-          },
-          onResponse: (status, body) => {
-            if (status !== 200) return;
-            if (body.includes('"isError":true')) toolErrors++;
-            else if (body.includes('"error":{')) rpcErrors++;
-          },
-        },
-      ],
-    });
-    // The burst: one key, more requests than its budget, once the load is running.
-    await new Promise((r) => setTimeout(r, Math.min(10, SECONDS / 3) * 1000));
+    // Phase 1: the well-behaved load alone (and the burst).
+    const rss: number[] = [];
+    const sampler = setInterval(async () => rss.push((await memory(server.proc.pid!)).rss), 5000);
+    let warm = 0;
+    const warmTimer = setTimeout(async () => {
+      warm = (await memory(pid)).rss;
+    }, WARMUP_SECONDS * 1000);
+    const quiet = load(url, PHASE);
+    await new Promise((r) => setTimeout(r, Math.min(10, PHASE / 3) * 1000));
     const list = rpc("tools/list");
     const burst = await autocannon({
       url: `${url}/mcp`,
@@ -127,43 +239,75 @@ async function main() {
       headers: { ...list.headers, "x-api-key": BURST_KEY },
       body: list.body,
     });
-    const result = await load;
-    clearInterval(sampler);
+    const quietResult = await quiet;
     clearTimeout(warmTimer);
-    const end = rssMb(pid);
+    const endQuiet = (await memory(pid)).rss;
+    const peakQuiet = server.peakMb;
 
-    const byStatus = (r: autocannon.Result) =>
-      Object.entries(r.statusCodeStats ?? {})
-        .map(([s, v]) => `${s}: ${v.count}`)
-        .join(", ");
-    const errorsByStatus = Object.entries(result.statusCodeStats ?? {}).filter(([s]) => s !== "200");
-    const growth = ((end - warm) / warm) * 100;
+    // Phase 2: the same load beside the adversaries.
+    const target: Target = {
+      base: url,
+      port,
+      keys: ADVERSARY_KEYS,
+      bigTable: BIG_SAVE.statsDataId,
+      bigDataset: seeded.datasetId,
+      until: Date.now() + PHASE * 1000,
+    };
+    const [k0, k1, k2, k3, k4, k5, k6, k7] = ADVERSARY_KEYS;
+    const all: [string, string, () => Promise<Tally>][] = [
+      ["saves", "aborted saves (2 loops)", () => merge([abortedSaves(target, k0), abortedSaves(target, k0)])],
+      ["groupbys", "big group-bys (12 loops, 4 keys)", () => merge([k1, k2, k3, k4].flatMap((k) => [bigGroupBys(target, k), bigGroupBys(target, k), bigGroupBys(target, k)]))],
+      ["batches", "JSON-RPC batches of 20 (2025-03-26)", () => batches(target, k5)],
+      ["readers", "slow readers (40 clients)", () => slowReaders(target, k6, 40)],
+      ["dribblers", "dribbling clients (20)", () => dribblers(target, 20)],
+    ];
+    const adversaries = all.filter(([id]) => ADVERSARIES.includes(id)).map(([, name, run]) => [name, run()] as const);
+    void k7;
+    const loud = await load(url, PHASE);
+    const tallies = await Promise.all(adversaries.map(([, p]) => p));
+    clearInterval(sampler);
+    const end = (await memory(server.proc.pid!)).rss;
+    const health = await fetch(`${url}/healthz`).then((r) => r.status, () => 0);
+
+    const growth = ((endQuiet - warm) / warm) * 100;
+    const wellErrors = non429(quietResult) + non429(loud);
     const lines = [
-      `soak: ${SECONDS} s, ${CONNECTIONS} connections, 2026-07-28 mix (tools/list, get_table_url, search_stats, get_meta_info, get_stats_data), node ${process.version}`,
-      `load: ${result.requests.total} requests (${result.requests.average.toFixed(0)} req/s), by status {${byStatus(result)}}`,
-      `load errors: non-2xx ${result.non2xx} (${errorsByStatus.map(([s, v]) => `${s}: ${v.count}`).join(", ") || "none"}), connection errors ${result.errors}, timeouts ${result.timeouts}, tool results with isError ${toolErrors}, JSON-RPC errors ${rpcErrors}`,
-      `load latency: p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms`,
+      `soak: ${SECONDS} s in two phases, adversaries ${ADVERSARIES.join(",")}, main ${process.env.SOAK_COMMIT ?? "?"}, ${CONNECTIONS} well-behaved connections, 2026-07-28 mix (tools/list, get_table_url, search_stats, get_meta_info, get_stats_data), node ${process.version}, server --max-old-space-size=${HEAP_MB}`,
+      describeLoad("phase 1, quiet", quietResult),
+      describeLoad("phase 2, beside the adversaries", loud),
       `burst (${keyId(BURST_KEY)}, limit ${PER_MINUTE}/min): ${burst.requests.total} requests, by status {${byStatus(burst)}}, connection errors ${burst.errors}; expected 429s: ${BURST_EXTRA}`,
-      `server RSS: idle ${idle.toFixed(1)} MB, after ${WARMUP_SECONDS} s warm-up ${warm.toFixed(1)} MB, end ${end.toFixed(1)} MB, growth ${growth.toFixed(1)}% (samples every 5 s: ${rss.map((x) => x.toFixed(0)).join(" ")})`,
-      `server log lines by level {${[...levels].map(([l, n]) => `${l}: ${n}`).join(", ")}}, lines with a secret: ${leaked}`,
+      ...adversaries.map(([name], i) => `adversary ${name}: ${show(tallies[i])}`),
+      `process restarts: ${server.restarts}${server.exits.length ? ` (${server.exits.join("; ")})` : ""}; /healthz after: ${health}`,
+      `well-behaved non-429 errors: ${wellErrors}`,
+      `well-behaved p99: ${quietResult.result.latency.p99} ms quiet, ${loud.result.latency.p99} ms beside the adversaries`,
+      `server peak RSS (VmHWM): ${peakQuiet.toFixed(0)} MB in phase 1, ${server.peakMb.toFixed(0)} MB overall, of the ${TASK_MB} MB task (${((server.peakMb / TASK_MB) * 100).toFixed(0)}%)`,
+      `server RSS: idle ${idle.toFixed(1)} MB, after ${WARMUP_SECONDS} s warm-up ${warm.toFixed(1)} MB, end of phase 1 ${endQuiet.toFixed(1)} MB (growth ${growth.toFixed(1)}%), end ${end.toFixed(1)} MB (samples every 5 s: ${rss.map((x) => x.toFixed(0)).join(" ")})`,
+      `server log lines by level {${[...server.levels].map(([l, n]) => `${l}: ${n}`).join(", ")}}, by event {${[...server.events].map(([l, n]) => `${l}: ${n}`).join(", ")}}, lines with a secret: ${server.leaked}`,
+      ...server.lines.map((l) => `  error line: ${l}`),
     ];
     console.log(lines.join("\n"));
     const ok =
-      result.non2xx === 0 &&
-      result.errors === 0 &&
-      toolErrors === 0 &&
-      rpcErrors === 0 &&
+      server.restarts === 0 &&
+      health === 200 &&
+      wellErrors === 0 &&
       burst.errors === 0 &&
       (burst.statusCodeStats?.["429"]?.count ?? 0) === BURST_EXTRA &&
-      leaked === 0 &&
+      server.leaked === 0 &&
+      server.peakMb < TASK_MB &&
       growth < 20;
     console.log(ok ? "soak: PASS" : "soak: FAIL");
     process.exitCode = ok ? 0 : 1;
   } finally {
-    server.kill("SIGTERM");
-    await once(server, "exit");
+    await server.stop();
     await fake.close();
+    await rm(lakeDir, { recursive: true, force: true });
   }
+}
+
+async function merge(tallies: Promise<Tally>[]): Promise<Tally> {
+  const out: Tally = new Map();
+  for (const t of await Promise.all(tallies)) for (const [k, n] of t) out.set(k, (out.get(k) ?? 0) + n);
+  return out;
 }
 
 await main();
