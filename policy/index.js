@@ -3,10 +3,11 @@
 // PulumiPolicy.yaml says, so a .ts module here fails to load (TS5097, exit 32).
 import { PolicyPack } from "@pulumi/policy";
 import * as aws from "./rules/aws.js";
+import * as kubernetes from "./rules/kubernetes.js";
 
 // One rules module per provider. To add one (gcp, kubernetes, lambda…): write rules/<provider>.js
 // exporting `resourcePolicies` and `stackPolicies` (helpers in rules/common.js), and list it here.
-const PROVIDERS = [aws];
+const PROVIDERS = [aws, kubernetes];
 
 new PolicyPack("estat-mcp", {
   policies: PROVIDERS.flatMap((p) => [...p.resourcePolicies, ...p.stackPolicies]),

@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import * as aws from "../../policy/rules/aws.js";
+import * as kubernetes from "../../policy/rules/kubernetes.js";
 
 // Regression: `pulumi preview --policy-pack policy` failed in every CI run (TS5097, exit 32) because the
 // CLI starts packs through @pulumi/pulumi's run-policy-pack, which registers ts-node whatever
@@ -87,7 +88,7 @@ describe("policy pack as the Pulumi CLI loads it (run-policy-pack)", function ()
         assert.equal(info.getName(), "estat-mcp");
         assert.deepEqual(
           info.getPoliciesList().map((p: any) => p.getName()),
-          [...aws.resourcePolicies, ...aws.stackPolicies].map((p) => p.name),
+          [aws, kubernetes].flatMap((m) => [...m.resourcePolicies, ...m.stackPolicies]).map((p) => p.name),
         );
         const req = new pb.AnalyzeRequest();
         req.setType("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
