@@ -1,6 +1,7 @@
 // Turns a server's address and key into MCP client configuration files.
 //   npm run client-config -- --stack dev [--client NAME] [--plain] [--write] [--out DIR] [--file saved.json]
 //   npm run client-config -- --url http://127.0.0.1:8080/mcp [--client NAME] [--plain] [--write] [--out DIR]
+//   add --oauth for a server with MCP_AUTH=oauth: no key in any file, and how each client signs in
 // With --stack and no --file it runs `pulumi stack output --json --show-secrets --stack <stack>`. With
 // --url (a local or self-hosted server) the key, if the server wants one, comes from ESTAT_MCP_API_KEY.
 import { execFileSync } from "node:child_process";
@@ -16,6 +17,7 @@ import {
   claudeCodeCommand,
   clientConfigs,
   KEY_ENV,
+  OAUTH_SIGN_IN,
 } from "../stacks/shared/client-configs.ts";
 
 export interface Io {
@@ -28,7 +30,7 @@ export interface Io {
 }
 
 const usage =
-  "usage: npm run client-config -- (--stack STACK [--file saved.json] | --url URL) [--client NAME] [--plain] [--write] [--out DIR]\n" +
+  "usage: npm run client-config -- (--stack STACK [--file saved.json] | --url URL) [--client NAME] [--plain] [--oauth] [--write] [--out DIR]\n" +
   `clients: ${CLIENT_NAMES.join(", ")}`;
 
 class UsageError extends Error {}
@@ -64,6 +66,7 @@ export function main(argv: string[], io: Io = defaultIo()): number {
         write: { type: "boolean", default: false },
         out: { type: "string" },
         file: { type: "string" },
+        oauth: { type: "boolean", default: false },
       },
       strict: true,
     });
@@ -73,12 +76,19 @@ export function main(argv: string[], io: Io = defaultIo()): number {
     const { endpoint, apiKey } = values.url
       ? { endpoint: checkUrl(values.url), apiKey: io.env[KEY_ENV] || undefined }
       : parseOutputs(values.file ? readSaved(values.file, values.stack!) : io.stackOutputs(values.stack!), values.stack!);
-    const configs = clientConfigs(endpoint, apiKey, { plain: values.plain });
+    // OAuth: the clients sign in themselves; a key beside it would never be asked for (docs/oauth.md).
+    const key = values.oauth ? undefined : apiKey;
+    const configs = clientConfigs(endpoint, key, { plain: values.plain });
+    const signIn = () => {
+      if (!values.oauth) return;
+      for (const c of clients) (values.write ? io.out : io.err)(`${c}: sign in: ${OAUTH_SIGN_IN[c]}\n`);
+    };
     const render = (c: ClientName) =>
       CLIENTS[c].file.endsWith(".toml") ? toToml(configs[c]) : `${JSON.stringify(configs[c], null, 2)}\n`;
     if (!values.write) {
       if (values.client) io.out(render(clients[0]!));
       else io.out(`${JSON.stringify(Object.fromEntries(clients.map((c) => [c, configs[c]])), null, 2)}\n`);
+      signIn();
       return 0;
     }
     // Written files can carry the key; the terminal never does (it ends up in scrollback and CI logs).
@@ -91,9 +101,9 @@ export function main(argv: string[], io: Io = defaultIo()): number {
       writeOwnerOnly(path, render(client));
       io.out(`${client}: wrote ${path} → merge into ${CLIENTS[client].where}\n`);
     }
-    if (apiKey !== undefined) {
+    if (key !== undefined) {
       const keyFile = join(dir, "api-key");
-      writeOwnerOnly(keyFile, `${apiKey}\n`);
+      writeOwnerOnly(keyFile, `${key}\n`);
       const needsEnv = clients.filter((c) => CLIENTS[c].key === "env");
       io.out(`the key: ${keyFile} (owner-only)\n`);
       if (needsEnv.length > 0 && !values.plain) {
@@ -104,8 +114,9 @@ export function main(argv: string[], io: Io = defaultIo()): number {
       }
     }
     if (clients.includes("claude-code")) {
-      io.out(`claude-code, or instead: ${claudeCodeCommand(endpoint, apiKey)}\n`);
+      io.out(`claude-code, or instead: ${claudeCodeCommand(endpoint, key)}\n`);
     }
+    signIn();
     return 0;
   } catch (e) {
     io.err(`client-config: ${(e as Error).message}\n${e instanceof UsageError ? `${usage}\n` : ""}`);

@@ -36,6 +36,25 @@ export const MCP_REMOTE = "mcp-remote@0.15.1";
  */
 export const CLIENT_TOOL_TIMEOUT_S = 180;
 
+/**
+ * A server with MCP_AUTH=oauth: the files are the keyless ones (`clientConfigs(endpoint, undefined)`);
+ * each client signs in itself when the server answers 401, and this says where that happens. Only
+ * clients that do OAuth discovery and dynamic registration (or a client ID metadata document) can use
+ * an authorization server without pre-registered clients (docs/oauth.md).
+ */
+export const OAUTH_SIGN_IN: Record<ClientName, string> = {
+  "claude-code": "run /mcp in Claude Code and choose the server: it opens the browser to sign in",
+  "claude-desktop":
+    "better without this file: Settings → Connectors → Add custom connector with the URL (Claude signs in itself); with the file, mcp-remote opens the browser on first connect",
+  cursor: "Settings → MCP shows the server as needing login: click it to sign in in the browser",
+  vscode: "VS Code asks to authenticate when the server starts, then opens the browser",
+  cline: "sign in from Cline's MCP Servers view if your version offers it; otherwise use a deployment with keys",
+  kiro: "Kiro opens the browser on first connect (it needs dynamic client registration at the authorization server)",
+  windsurf: "Windsurf opens the browser on first connect if your version supports OAuth; otherwise use a deployment with keys",
+  codex: "run `codex mcp login estat`",
+  gemini: "run /mcp auth estat in Gemini CLI",
+};
+
 export interface ClientConfigOptions {
   /** Write the key itself into every file instead of each client's secret mechanism. */
   plain?: boolean;

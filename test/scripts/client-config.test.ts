@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { parse as parseToml } from "smol-toml";
 import { main } from "../../scripts/client-config.ts";
 import { parseEnv } from "../../server/config.ts";
-import { CLIENT_TOOL_TIMEOUT_S, clientConfigs } from "../../stacks/shared/client-configs.ts";
+import { CLIENT_TOOL_TIMEOUT_S, CLIENTS, clientConfigs, OAUTH_SIGN_IN } from "../../stacks/shared/client-configs.ts";
 
 const ENDPOINT = "https://d111111abcdef8.cloudfront.net/mcp";
 const KEY = "k3yK3yk3yK3yk3yK3yk3yK3yk3yK3yk3yK3y-_AB";
@@ -188,6 +188,25 @@ describe("npm run client-config (scripts/client-config.ts)", () => {
     assert.deepEqual(JSON.parse(readFileSync(join(target, "cursor", "mcp.json"), "utf8")).mcpServers.estat.headers, {
       "X-API-Key": KEY,
     });
+  });
+
+  it("--oauth: no key in any file or beside them, and how each client signs in (MCP_AUTH=oauth)", () => {
+    const target = join(dir, "clients");
+    assert.equal(main(["--url", "https://mcp.example.jp/mcp", "--oauth", "--write", "--out", target], io({ ESTAT_MCP_API_KEY: KEY })), 0);
+    for (const [client, file] of Object.entries(CLIENTS)) {
+      const text = readFileSync(join(target, client, file.file), "utf8");
+      assert.ok(!text.includes(KEY) && !text.includes("X-API-Key") && !text.includes("ESTAT_MCP_API_KEY"), client);
+      assert.ok(out.includes(`${client}: sign in: ${OAUTH_SIGN_IN[client as keyof typeof OAUTH_SIGN_IN]}`), client);
+    }
+    assert.throws(() => readFileSync(join(target, "api-key")));
+    assert.ok(out.includes("claude mcp add --transport http estat https://mcp.example.jp/mcp\n"), out);
+    assert.ok(!out.includes(KEY));
+    // Printing: the JSON on stdout stays parseable, the sign-in notes go to stderr.
+    out = "";
+    err = "";
+    assert.equal(main(["--url", "https://mcp.example.jp/mcp", "--oauth", "--client", "gemini"], io()), 0);
+    assert.deepEqual(JSON.parse(out), clientConfigs("https://mcp.example.jp/mcp", undefined).gemini);
+    assert.equal(err, `gemini: sign in: ${OAUTH_SIGN_IN.gemini}\n`);
   });
 
   it("makes configurations for a local or self-hosted server with --url, the key from ESTAT_MCP_API_KEY", () => {
