@@ -5,7 +5,7 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "policy/node_modules/**", "data/**", ".tmp/**", "test/fixtures/**"] },
+  { ignores: ["node_modules/**", "policy/node_modules/**", "data/**", "dist/**", ".tmp/**", "test/fixtures/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

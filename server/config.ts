@@ -268,3 +268,32 @@ export function parseEnv(env: Record<string, string | undefined> = process.env) 
     },
   };
 }
+
+const SSM_SUFFIX = "_SSM_PARAMETER";
+
+/**
+ * `X_SSM_PARAMETER=/name` says that the value of `X` lives in the SSM SecureString parameter `/name`
+ * (the Lambda entry reads them once per cold start, then calls parseEnvWith). Only variables parseEnv
+ * knows may be named; the map is variable → parameter name.
+ */
+export function ssmParametersOf(env: Record<string, string | undefined> = process.env): Record<string, string> {
+  const out: Record<string, string> = {};
+  const unknown: string[] = [];
+  for (const [key, value] of Object.entries(env)) {
+    if (!key.endsWith(SSM_SUFFIX) || !value) continue;
+    const target = key.slice(0, -SSM_SUFFIX.length);
+    if (target in Env.shape) out[target] = value;
+    else unknown.push(key);
+  }
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      `${unknown.join(", ")}: no such variable to read from SSM (expected ${SSM_SUFFIX} after a variable this server reads, e.g. ESTAT_APP_ID${SSM_SUFFIX})`,
+    );
+  }
+  return out;
+}
+
+/** parseEnv over the environment with some values supplied from elsewhere (SSM), which win. */
+export function parseEnvWith(values: Record<string, string>, env: Record<string, string | undefined> = process.env) {
+  return parseEnv({ ...env, ...values });
+}

@@ -105,6 +105,9 @@ export function createSlowReaderGuard(opts: SlowReaderOptions): SlowReaderGuard 
     // whole output meanwhile (outputSize, part of writableLength). Its connection is the request's.
     const socket = res.socket ?? res.req.socket;
     if (!socket || res.writableFinished) return;
+    // No real socket (the Lambda adapter's response, whose bytes go to the runtime's stream with its own
+    // flow control): nothing here measures it, and a sum with undefined would drop every answer.
+    if (typeof socket.bytesWritten !== "number" || typeof res.writableLength !== "number") return;
     const w: Watched = { res, socket, delivered: deliveredOf(socket), lastProgress: performance.now() };
     watched.add(w);
     const done = () => watched.delete(w);
