@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Reproduces the Dockerfile without Docker and checks the result starts and serves MCP:
-#   1. a clean copy of exactly what the Dockerfile COPYs (tracked and untracked, not git-ignored files,
-#      minus .dockerignore), 2. the Dockerfile's own `npm ci` (production dependencies only),
-#   3. the image's own CMD with HOST=0.0.0.0 and the image's ENV, in a scrubbed environment,
-#   4. /healthz, then MCP initialize + tools/list must list search_stats (scripts/mcp-check.sh).
-# A runtime dependency left in devDependencies makes step 3 or 4 fail here instead of in ECS.
+# Reproduces the Dockerfile without Docker and checks the result starts and serves MCP. Each stage
+# (FROM … AS name) is a folder; its COPY lines copy from the build context (tracked and untracked, not
+# git-ignored files, minus .dockerignore) or from an earlier stage (--from=), its RUN lines run there,
+# exactly as written. Then the final stage's CMD runs with HOST=0.0.0.0 and the image's ENV in a
+# scrubbed environment, with /healthz, then MCP initialize + tools/list must list search_stats
+# (scripts/mcp-check.sh). The final stage must carry no node_modules: the bundle is all it runs.
 # Needs bash, curl, node (>= 24), npm, git.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -24,24 +24,22 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The final stage is everything after the last FROM.
+ignored() {
+  # .dockerignore rules in order, the last match wins (`!pattern` re-includes).
+  local f="$1" p neg out=1
+  while IFS= read -r p; do
+    p="${p%/}"
+    [ -z "$p" ] || [ "${p:0:1}" = "#" ] && continue
+    neg=0
+    if [ "${p:0:1}" = "!" ]; then neg=1; p="${p:1}"; fi
+    # shellcheck disable=SC2053
+    if [[ "$f" == $p || "$f" == $p/* ]]; then out=$neg; fi
+  done < .dockerignore
+  return $out
+}
+
+# The final stage is everything after the last FROM: its CMD and ENV are the image's.
 final_stage="$(awk '/^FROM /{buf=""} {buf=buf $0 "\n"} END{printf "%s", buf}' Dockerfile)"
-
-# COPY sources, in every stage, that come from the build context (not --from=another stage).
-mapfile -t sources < <(awk '/^COPY / && !/--from=/ {
-  n = 0; for (i = 2; i <= NF; i++) if ($i !~ /^--/) args[n++] = $i
-  for (i = 0; i < n - 1; i++) print args[i]
-}' Dockerfile | sort -u)
-[ "${#sources[@]}" -gt 0 ] || { echo "image-check: no COPY from the build context in Dockerfile" >&2; exit 1; }
-
-# The dependency stage's install command, exactly as written (up to the first &&).
-install_cmd="$(awk '/^RUN .*npm ci/ { sub(/^RUN /, ""); sub(/ *&&.*/, ""); print; exit }' Dockerfile)"
-case "$install_cmd" in
-  *"npm ci"*"--omit=dev"*) ;;
-  *) echo "image-check: the Dockerfile must install with npm ci --omit=dev (found: $install_cmd)" >&2; exit 1 ;;
-esac
-
-# The image's start command and environment.
 cmd_json="$(printf '%s' "$final_stage" | sed -n 's/^CMD //p' | tail -n 1)"
 mapfile -t start < <(node -e 'for (const a of JSON.parse(process.argv[1])) console.log(a)' "$cmd_json")
 # ENV KEY=value KEY2="value with spaces" ...: one KEY=value per line, quotes removed, as Docker reads them.
@@ -50,30 +48,62 @@ mapfile -t image_env < <(printf '%s' "$final_stage" | sed -n 's/^ENV //p' | node
     for (const m of line.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=(?:"([^"]*)"|(\S*))/g)) console.log(`${m[1]}=${m[2] ?? m[3]}`);
 ')
 
-ignored() {
-  local f="$1" p
-  while IFS= read -r p; do
-    p="${p%/}"
-    [ -z "$p" ] || [ "${p:0:1}" = "#" ] && continue
-    # shellcheck disable=SC2053
-    if [[ "$f" == $p || "$f" == $p/* ]]; then return 0; fi
-  done < .dockerignore
-  return 1
-}
+# WORKDIR is /app in every stage: a path under /app/ is a path in the stage's folder.
+in_stage() { local dir="$1" path="$2"; path="${path#/app}"; path="${path#/}"; printf '%s/%s' "$dir" "${path:-.}"; }
 
-app="$work/app"
-mkdir -p "$app"
-copied=0
-while IFS= read -r f; do
-  [ -f "$f" ] || continue
-  if [ -f .dockerignore ] && ignored "$f"; then continue; fi
-  mkdir -p "$app/$(dirname "$f")"
-  cp -p "$f" "$app/$f"
-  copied=$((copied + 1))
-done < <(git ls-files -co --exclude-standard -- "${sources[@]}")
-echo "image-check: copied $copied files from: ${sources[*]}"
-
-(cd "$app" && $install_cmd --loglevel=error)
+stage="" dir="" n=0
+while IFS= read -r line; do
+  case "$line" in
+    "FROM "*)
+      n=$((n + 1))
+      stage="$(printf '%s' "$line" | awk '{ for (i = 1; i <= NF; i++) if (tolower($i) == "as") print $(i + 1) }')"
+      stage="${stage:-stage$n}"
+      dir="$work/$stage"
+      mkdir -p "$dir"
+      ;;
+    "COPY "*)
+      read -r -a words <<<"${line#COPY }"
+      from="" args=()
+      for w in "${words[@]}"; do
+        case "$w" in --from=*) from="${w#--from=}" ;; --*) ;; *) args+=("$w") ;; esac
+      done
+      dest="$(in_stage "$dir" "${args[-1]}")"
+      unset 'args[-1]'
+      if [ -n "$from" ]; then
+        for src in "${args[@]}"; do
+          [ -e "$(in_stage "$work/$from" "$src")" ] || { echo "image-check: COPY --from=$from $src: not in stage $from" >&2; exit 1; }
+          mkdir -p "$(dirname "$dest")"
+          cp -a "$(in_stage "$work/$from" "$src")" "$dest"
+        done
+      else
+        copied=0
+        while IFS= read -r f; do
+          [ -f "$f" ] || continue
+          if [ -f .dockerignore ] && ignored "$f"; then continue; fi
+          case "$dest" in
+            */) target="$dest$f" ;;
+            *) if [ "${#args[@]}" -eq 1 ] && [ "$f" = "${args[0]}" ]; then target="$dest"; else target="$dest/${f#"${args[0]%/}"/}"; fi ;;
+          esac
+          mkdir -p "$(dirname "$target")"
+          cp -p "$f" "$target"
+          copied=$((copied + 1))
+        done < <(git ls-files -co --exclude-standard -- "${args[@]}")
+        [ "$copied" -gt 0 ] || { echo "image-check: $line copied nothing (check .dockerignore)" >&2; exit 1; }
+        echo "image-check: [$stage] copied $copied files from: ${args[*]}"
+      fi
+      ;;
+    "RUN "*)
+      echo "image-check: [$stage] ${line#RUN }"
+      (cd "$dir" && bash -c "${line#RUN }") >"$work/run.log" 2>&1 ||
+        { echo "image-check: FAIL: [$stage] ${line#RUN }" >&2; cat "$work/run.log" >&2; exit 1; }
+      ;;
+  esac
+done < Dockerfile
+app="$dir"
+if [ -e "$app/node_modules" ]; then
+  echo "image-check: FAIL: the final stage carries node_modules; it should run the bundle alone" >&2
+  exit 1
+fi
 
 port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
 lake="$work/lake"
