@@ -2,12 +2,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { awsFargate } from "./aws-fargate/config.ts";
 import { kubernetes } from "./kubernetes/config.ts";
+import { awsLambda } from "./aws-lambda/config.ts";
 import { bool, int, oneOf, type TargetSlice } from "./shared/settings.ts";
 
 /** The project's config namespace: `pulumi config set estat-mcp:<key>`. */
 export const PROJECT = "estat-mcp";
 
-export const PLANNED_TARGETS = ["aws-lambda", "gcp-cloud-run"] as const;
+export const PLANNED_TARGETS = ["gcp-cloud-run"] as const;
 
 /** Keys every target has: what the server is told, and what happens to the data and the alarms. */
 const COMMON_SHAPE = {
@@ -27,7 +28,7 @@ function option<T extends string, S extends z.ZodRawShape>(slice: TargetSlice<T,
 }
 
 /** Every built target. A new target adds its slice here: `option(awsLambda),`. */
-const OPTIONS = [option(awsFargate), option(kubernetes)] as const;
+const OPTIONS = [option(awsFargate), option(kubernetes), option(awsLambda)] as const;
 
 export type TargetName = z.infer<(typeof OPTIONS)[number]["schema"]>["target"];
 export const TARGET_NAMES = OPTIONS.map((o) => o.slice.target) as TargetName[];

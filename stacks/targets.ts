@@ -1,6 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { deployAwsFargate } from "./aws-fargate/index.ts";
 import { deployKubernetes } from "./kubernetes/index.ts";
+import { deployAwsLambda } from "./aws-lambda/index.ts";
 import type { StackConfig, TargetConfig, TargetName } from "./config.ts";
 
 /** What every target exports; index.ts turns these into stack outputs of the same names. */
@@ -30,6 +31,7 @@ export type Deploy<T extends TargetName> = (config: TargetConfig<T>) => TargetOu
 export const TARGETS: { [T in TargetName]: Deploy<T> } = {
   "aws-fargate": deployAwsFargate,
   kubernetes: deployKubernetes,
+  "aws-lambda": deployAwsLambda,
 };
 
 /** `TARGETS[config.target](config)`. TypeScript cannot tie the entry to the config's own variant: cast once here. */

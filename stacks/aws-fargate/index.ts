@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Cdn } from "../aws/cdn.ts";
+import { logsConsoleUrl } from "../aws/console.ts";
 import { DataLake } from "../aws/data-lake.ts";
 import { ContainerImage } from "../aws/image.ts";
 import { Network } from "../aws/network.ts";
@@ -134,15 +135,4 @@ export function deployAwsFargate(c: TargetConfig<"aws-fargate">): TargetOutputs 
     imageUri: image.imageUri,
     logGroupName: service.logGroup.name,
   };
-}
-
-/** The CloudWatch console's page for a log group (the console escapes `/` in the fragment as `$252F`). */
-function logsConsoleUrl(logGroupName: pulumi.Output<string>): pulumi.Output<string> {
-  const region = aws.getRegionOutput().region;
-  return pulumi
-    .all([region, logGroupName])
-    .apply(
-      ([r, g]) =>
-        `https://${r}.console.aws.amazon.com/cloudwatch/home?region=${r}#logsV2:log-groups/log-group/${encodeURIComponent(g).replace(/%/g, "$25")}`,
-    );
 }

@@ -89,6 +89,8 @@ export interface TimeoutChain {
   stopTimeoutS: number;
   /** The platform's ceiling on stopTimeoutS (Fargate: 120 s). */
   maxStopTimeoutS?: number;
+  /** A Lambda function and, with API Gateway in front, its streaming integration. */
+  lambda?: { functionTimeoutS: number; integrationTimeoutMs?: number; streamIdleTimeoutS?: number };
 }
 
 /** The relations a chain must keep, each with what breaks otherwise. Empty: the chain holds. */
@@ -150,6 +152,33 @@ export function chainProblems(c: TimeoutChain): string[] {
       `the CDN must drop idle origin connections (${c.cdn.originKeepaliveS} s) before the load balancer does (${c.loadBalancer?.idleTimeoutS} s)`,
     );
   }
+  if (c.lambda) {
+    const fnMs = c.lambda.functionTimeoutS * 1000;
+    need(
+      s.toolTimeoutMs < fnMs,
+      `the tool deadline (${s.toolTimeoutMs} ms) must end before the function times out (${c.lambda.functionTimeoutS} s), else a slow call ends as a gateway error while the function bills on`,
+    );
+    if (c.lambda.integrationTimeoutMs !== undefined) {
+      need(
+        c.lambda.integrationTimeoutMs >= fnMs,
+        `API Gateway's integration timeout (${c.lambda.integrationTimeoutMs} ms) must not cut the function (${c.lambda.functionTimeoutS} s) short`,
+      );
+      need(
+        c.lambda.integrationTimeoutMs <= API_GATEWAY_STREAM_MAX_TIMEOUT_MS,
+        `API Gateway streams for at most ${API_GATEWAY_STREAM_MAX_TIMEOUT_MS} ms (integration timeout ${c.lambda.integrationTimeoutMs} ms)`,
+      );
+      need(
+        s.toolTimeoutMs < c.lambda.integrationTimeoutMs,
+        `the tool deadline (${s.toolTimeoutMs} ms) must end before API Gateway's integration timeout (${c.lambda.integrationTimeoutMs} ms)`,
+      );
+    }
+    if (c.lambda.streamIdleTimeoutS !== undefined) {
+      need(
+        s.sseKeepAliveS < c.lambda.streamIdleTimeoutS,
+        `SSE keepalives (every ${s.sseKeepAliveS} s) must come within the stream's idle timeout (${c.lambda.streamIdleTimeoutS} s)`,
+      );
+    }
+  }
   return problems;
 }
 
@@ -180,5 +209,47 @@ export function awsFargateTimeouts(shape: { cdn: boolean }): TimeoutChain {
     loadBalancer: { idleTimeoutS: ALB_IDLE_TIMEOUT_S, deregistrationDelayS: DEREGISTRATION_DELAY_S },
     stopTimeoutS: ECS_STOP_TIMEOUT_S,
     maxStopTimeoutS: FARGATE_MAX_STOP_TIMEOUT_S,
+  });
+}
+
+/** API Gateway REST with response streaming: the longest an integration may run (15 minutes). */
+export const API_GATEWAY_STREAM_MAX_TIMEOUT_MS = 900_000;
+/**
+ * A streamed REST response (Regional endpoint) is cut after this long without a byte; SSE keep-alives
+ * must come more often.
+ */
+export const API_GATEWAY_STREAM_IDLE_TIMEOUT_S = 300;
+/**
+ * The tool deadline ends this long before the function's timeout, so a slow call ends as a clear tool
+ * error (and the function stops billing) instead of a gateway error while the function runs on.
+ */
+export const LAMBDA_DEADLINE_MARGIN_MS = 10_000;
+
+/** aws-lambda: [API Gateway REST, streaming ←] the function (`live` alias). */
+export function awsLambdaTimeouts(shape: { functionTimeoutS: number; apiGateway: boolean }): TimeoutChain {
+  const functionTimeoutMs = shape.functionTimeoutS * 1000;
+  // The shared deadline (clients give up at CLIENT_TOOL_TIMEOUT_S), or less when the function's timeout is shorter.
+  const toolTimeoutMs = Math.min(TOOL_TIMEOUT_MS, functionTimeoutMs - LAMBDA_DEADLINE_MARGIN_MS);
+  return checkedChain({
+    target: "aws-lambda",
+    clientTimeoutS: CLIENT_TOOL_TIMEOUT_S,
+    server: {
+      estatTimeoutMs: ESTAT_TIMEOUT_MS,
+      toolTimeoutMs,
+      // A streamed answer has no read timeout short of the stream's idle one: /execute may use the whole deadline.
+      executeTimeoutMs: toolTimeoutMs,
+      sseKeepAliveS: SSE_KEEPALIVE_S,
+      // No socket: the keep-alive is never used.
+      keepAliveTimeoutMs: SERVER_KEEP_ALIVE_TIMEOUT_MS,
+      // Lambda never stops an invocation to deploy: it runs out on the version that started it, and
+      // SIGTERM reaches only an idle sandbox. Grace and stop timeout keep the chain's drain relations.
+      shutdownGraceMs: toolTimeoutMs + 2 * DRAIN_MARGIN_MS,
+    },
+    lambda: {
+      functionTimeoutS: shape.functionTimeoutS,
+      integrationTimeoutMs: shape.apiGateway ? Math.min(functionTimeoutMs, API_GATEWAY_STREAM_MAX_TIMEOUT_MS) : undefined,
+      streamIdleTimeoutS: shape.apiGateway ? API_GATEWAY_STREAM_IDLE_TIMEOUT_S : undefined,
+    },
+    stopTimeoutS: (toolTimeoutMs + 3 * DRAIN_MARGIN_MS) / 1000,
   });
 }

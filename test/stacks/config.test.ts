@@ -82,7 +82,7 @@ describe("stack configuration (stacks/config.ts)", () => {
   it("rejects an unknown target, listing the built and the planned ones", () => {
     assert.match(
       messageOf({ target: "aws-ec2" }),
-      /estat-mcp:target: unknown target "aws-ec2"\. Valid: aws-fargate, kubernetes \(planned, not built yet: aws-lambda, gcp-cloud-run\)/,
+      /estat-mcp:target: unknown target "aws-ec2"\. Valid: aws-fargate, kubernetes, aws-lambda \(planned, not built yet: gcp-cloud-run\)/,
     );
   });
 
@@ -134,7 +134,7 @@ describe("stack configuration (stacks/config.ts)", () => {
   });
 
   it("knows every key the committed stack files set, and has a default for every optional setting", () => {
-    for (const stack of ["dev", "prod", "k8s-dev", "k8s-prod"]) {
+    for (const stack of ["dev", "prod", "k8s-dev", "k8s-prod", "lambda-dev", "lambda-prod"]) {
       const keys = Object.keys(stackFile(stack))
         .filter((k) => k.startsWith("estat-mcp:"))
         .map((k) => k.slice("estat-mcp:".length));
@@ -160,6 +160,10 @@ describe("stack configuration (stacks/config.ts)", () => {
     assert.deepEqual(
       plain("kubernetes").filter((k) => !(k in DEFAULTS) && !k8sOptional.includes(k)),
       ["image", "lakeBucket"],
+    );
+    assert.deepEqual(
+      plain("aws-lambda").filter((k) => !(k in DEFAULTS) && !optional.includes(k)),
+      [],
     );
   });
 
@@ -228,13 +232,13 @@ describe("stack configuration (stacks/config.ts)", () => {
     assert.equal(run.resources.length, 0);
     assert.equal(
       run.errors[0],
-      'Invalid stack configuration:\n  - estat-mcp:target: unknown target "aws-ec2". Valid: aws-fargate, kubernetes ' +
-        "(planned, not built yet: aws-lambda, gcp-cloud-run)\nFix with:\n  pulumi config set estat-mcp:target <aws-fargate|kubernetes>",
+      'Invalid stack configuration:\n  - estat-mcp:target: unknown target "aws-ec2". Valid: aws-fargate, kubernetes, aws-lambda ' +
+        "(planned, not built yet: gcp-cloud-run)\nFix with:\n  pulumi config set estat-mcp:target <aws-fargate|kubernetes|aws-lambda>",
     );
   });
 
   it("checks keys against the chosen target's slice: common keys, the target's own, and the secrets", () => {
-    assert.deepEqual(TARGET_NAMES, ["aws-fargate", "kubernetes"]);
+    assert.deepEqual(TARGET_NAMES, ["aws-fargate", "kubernetes", "aws-lambda"]);
     const keys = configKeys("aws-fargate");
     assert.deepEqual(keys.slice(0, 3), ["target", "cpu", "memory"]);
     for (const k of ["alarmEmail", "retainData", "logLevel", "rateLimitPerMinute", "waf", "domainName"]) {

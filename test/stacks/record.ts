@@ -93,6 +93,22 @@ function computed(type: string, name: string, inputs: Record<string, any>): Reco
       };
     case "aws:acm/certificateValidation:CertificateValidation":
       return { certificateArn: inputs.certificateArn };
+    case "aws:lambda/function:Function": {
+      const arn = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`;
+      return { arn, name, version: "1", qualifiedArn: `${arn}:1`, invokeArn: `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${arn}/invocations` };
+    }
+    case "aws:lambda/alias:Alias": {
+      const arn = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${inputs.functionName}:${inputs.name}`;
+      return { arn, name: inputs.name, invokeArn: `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${arn}/invocations` };
+    }
+    case "aws:lambda/functionUrl:FunctionUrl":
+      return { functionUrl: "https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.ap-northeast-1.on.aws/", urlId: "abcdefghijklmnopqrstuvwxyz012345" };
+    case "aws:apigateway/restApi:RestApi":
+      return { name, rootResourceId: "root0res1d", executionArn: `arn:aws:execute-api:${REGION}:${ACCOUNT}:${name}-id` };
+    case "aws:apigateway/stage:Stage":
+      return { arn: `arn:aws:apigateway:${REGION}::/restapis/${inputs.restApi}/stages/${inputs.stageName}` };
+    case "aws:apigateway/domainName:DomainName":
+      return { ...base, regionalDomainName: `d-abc123def4.execute-api.${REGION}.amazonaws.com`, regionalZoneId: "Z1YSHQZHG15GKL" };
     case "aws:route53/record:Record":
       return { fqdn: String(inputs.name).replace(/\.$/, "") };
     default:
