@@ -1,0 +1,116 @@
+/**
+ * npm run bench:lambda: what the bundle costs where it runs.
+ *   1. dist/lambda.zip's size (target ≤ 1.5 MB).
+ *   2. Lambda cold start: a fresh process that imports dist/server/lambda.mjs and answers one tools/list
+ *      event (runtime double: test/helpers/lambda-runtime.ts), against a fresh process whose bare
+ *      streaming handler answers the same bytes (target ≤ 2×).
+ *   3. Container cold start: spawn `node dist/server/main.mjs` → first tools/list over HTTP, against a
+ *      bare node:http server sending the same bytes (target ≤ 2×), and the unbundled server for reference.
+ * Medians of BENCH_RUNS (7) runs, same machine, same run: read the ratios.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort, modernRequest } from "../test/helpers/mcp-wire.ts";
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const KEY = "bench-key-0123456789abcdef";
+const dir = mkdtempSync(join(tmpdir(), "bench-lambda-"));
+const env = {
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  HOST: "0.0.0.0",
+  LOG_LEVEL: "silent",
+  ESTAT_APP_ID: "bench-app-id",
+  MCP_API_KEYS: KEY,
+  DATA_LAKE: `file://${dir}/lake`,
+};
+const list = modernRequest("tools/list", {}, { client: "bench", headers: { "x-api-key": KEY } });
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Spawn → exit of a process that does one cold invocation; its stdout is the answer. */
+async function invokeOnce(module: string): Promise<{ ms: number; out: string }> {
+  const started = performance.now();
+  const child = spawn(process.execPath, ["bench/lambda-invoke.ts", module, JSON.stringify({ url: "https://bench.execute-api.ap-northeast-1.amazonaws.com/mcp", init: list })], {
+    env,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout.on("data", (c) => {
+    out += c;
+  });
+  await once(child, "exit");
+  return { ms: performance.now() - started, out };
+}
+
+async function firstAnswer(args: string[]): Promise<number> {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn(process.execPath, args, { env: { ...env, HOST: "127.0.0.1", PORT: String(port) }, stdio: "ignore" });
+  const url = `http://127.0.0.1:${port}${args[0].includes("bare") ? "/" : "/mcp"}`;
+  for (;;) {
+    try {
+      const res = await fetch(url, list);
+      if (res.ok) {
+        await res.text();
+        break;
+      }
+    } catch {}
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  const ms = performance.now() - started;
+  child.kill("SIGKILL");
+  await once(child, "exit");
+  return ms;
+}
+
+async function main() {
+  execFileSync(process.execPath, ["scripts/build.mjs"], { stdio: ["ignore", "ignore", "inherit"] });
+  const zipBytes = statSync("dist/lambda.zip").size;
+
+  const bundled = await invokeOnce("dist/server/lambda.mjs");
+  const [status, ...rest] = bundled.out.split(" ");
+  if (status !== "200") throw new Error(`the bundled handler answered ${bundled.out.slice(0, 200)}`);
+  const body = rest.join(" ");
+  // The bare handler streams the same status, content type and bytes.
+  const bare = join(dir, "bare-handler.mjs");
+  writeFileSync(
+    bare,
+    `const BODY = ${JSON.stringify(body)};\nexport const handler = awslambda.streamifyResponse(async (event, stream) => {\n` +
+      `  const out = awslambda.HttpResponseStream.from(stream, { statusCode: 200, headers: { "content-type": "application/json" } });\n  out.end(BODY);\n});\n`,
+  );
+  const bareHttp = join(dir, "bare-http.mjs");
+  writeFileSync(
+    bareHttp,
+    `import { createServer } from "node:http";\nconst BODY = ${JSON.stringify(body)};\n` +
+      `createServer((req, res) => { req.resume(); req.on("end", () => { res.writeHead(200, { "content-type": "application/json" }); res.end(BODY); }); }).listen(Number(process.env.PORT), "127.0.0.1");\n`,
+  );
+  if ((await invokeOnce(bare)).out !== bundled.out) throw new Error("the bare handler does not answer the same bytes");
+
+  const lambda: number[] = [];
+  const lambdaBare: number[] = [];
+  const http: number[] = [];
+  const httpBare: number[] = [];
+  const sources: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    lambda.push((await invokeOnce("dist/server/lambda.mjs")).ms);
+    lambdaBare.push((await invokeOnce(bare)).ms);
+    http.push(await firstAnswer(["dist/server/main.mjs"]));
+    httpBare.push(await firstAnswer([bareHttp]));
+    sources.push(await firstAnswer(["server/main.ts"]));
+  }
+  const ms = (x: number) => `${x.toFixed(0).padStart(6)} ms`;
+  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+  console.log(`node ${process.version}, ${RUNS} runs each (median), tools/list answer ${Buffer.byteLength(body)} bytes`);
+  console.log(`dist/lambda.zip                         ${(zipBytes / 1024 / 1024).toFixed(2)} MB (${zipBytes} bytes; target ≤ 1.5 MB)`);
+  console.log("cold start → first tools/list                     median   ratio (target ≤ 2×)");
+  console.log(`  Lambda: bare streaming handler               ${ms(median(lambdaBare))}`);
+  console.log(`  Lambda: dist/server/lambda.mjs               ${ms(median(lambda))}   ${ratio(median(lambda), median(lambdaBare))}`);
+  console.log(`  container: bare node:http                    ${ms(median(httpBare))}`);
+  console.log(`  container: node dist/server/main.mjs         ${ms(median(http))}   ${ratio(median(http), median(httpBare))}`);
+  console.log(`  container: node server/main.ts (sources)     ${ms(median(sources))}   ${ratio(median(sources), median(httpBare))}`);
+}
+
+await main();
