@@ -18,9 +18,9 @@ const scripts = Object.keys(JSON.parse(readFileSync(`${root}/package.json`, "utf
  * it takes a minute of CPU and CI runs it; on Node 20.20 it was checked by hand (exit 0).
  */
 // pretest:stacks installs the policy pack's own dependencies (npm itself, any Node).
-const WORK = ["start", "demo", "keygen", "client-config", "lint", "pretest:stacks"];
+const WORK = ["start", "demo", "keygen", "client-config", "lint", "pretest:stacks", "build"];
 /** Need Node 24 itself (figures, or child processes started as `node x.ts`): one line, exit 1. */
-const NODE24 = ["test", "test:server", "test:stacks", "bench", "bench:lake", "bench:query", "soak", "image-check", "k8s:render"];
+const NODE24 = ["test", "test:server", "test:stacks", "bench", "bench:lake", "bench:query", "soak", "image-check", "k8s:render", "bench:lambda"];
 
 /** The system's older Node, if there is one (Debian's is 20). */
 const OLD_NODE = ["/usr/bin/node", "/usr/local/bin/node"].find((p) => {
@@ -92,6 +92,13 @@ describe(`npm scripts on the system's older Node (${OLD_NODE ?? "none found"})`,
       assert.match(r.stderr, new RegExp(`needs Node 24 .*npx -y node@24 --run ${script}`));
     });
   }
+
+  it("npm run build bundles the server and the Lambda zip (plain JS: any Node)", () => {
+    const r = npm(OLD_NODE!, ["build"]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^dist\/server\/main\.mjs \d+ KiB, dist\/server\/lambda\.mjs \d+ KiB, \d+ files; dist\/lambda\.zip \d+ KiB \(\d+ files\)$/m);
+    assert.ok(existsSync(`${root}/dist/lambda.zip`));
+  });
 
   it("npm run keygen prints a key", () => {
     const r = npm(OLD_NODE!, ["keygen"]);
