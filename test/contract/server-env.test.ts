@@ -3,10 +3,10 @@
 // the stack meant. A renamed variable, a unit mix-up (s vs ms) or a value the server refuses fails here,
 // not on the first deploy.
 import assert from "node:assert/strict";
-import { parseEnv } from "../../server/config.ts";
+import { parseEnv, ssmParametersOf } from "../../server/config.ts";
 import { readdirSync } from "node:fs";
 import { kubernetesTimeouts } from "../../stacks/kubernetes/timeouts.ts";
-import { awsFargateTimeouts, type TimeoutChain } from "../../stacks/shared/timeouts.ts";
+import { awsFargateTimeouts, awsLambdaTimeouts, type TimeoutChain } from "../../stacks/shared/timeouts.ts";
 import { json, one, prodWithCloudFrontDomain, prodWithDomain, type Run, runStack, stackFile } from "../stacks/harness.ts";
 
 /** Variables for Node and glibc, not for the server's parseEnv. */
@@ -59,6 +59,27 @@ function podEnv(run: Run) {
 const BEHIND_INGRESS = {
   port: 8080,
   proxyHops: 1,
+  keepAliveTimeoutMs: 125_000,
+  shutdownGraceMs: 110_000,
+  toolTimeoutMs: 100_000,
+  executeTimeoutMs: 100_000,
+  estatTimeoutMs: 60_000,
+};
+
+/** Lambda: the plain variables, and the secrets the handler reads from the SSM parameters they name (the server's own ssmParametersOf). */
+function lambdaEnv(run: Run) {
+  const vars: Record<string, string> = one(run, "aws:lambda/function:Function").inputs.environment.variables;
+  const fromSsm = ssmParametersOf(vars);
+  const plain = Object.fromEntries(Object.entries(vars).filter(([k]) => !k.endsWith("_SSM_PARAMETER")));
+  return { plain, secrets: Object.keys(fromSsm) };
+}
+
+/** What an aws-lambda server runs with behind the REST API's execute-api host. */
+const LAMBDA_BEHIND_API: Row["expect"] = {
+  port: 8080,
+  lake: "s3://estat-mcp-lake-bucket",
+  hosts: ["estat-mcp-api-id.execute-api.ap-northeast-1.amazonaws.com"],
+  proxyHops: 0,
   keepAliveTimeoutMs: 125_000,
   shutdownGraceMs: 110_000,
   toolTimeoutMs: 100_000,
@@ -135,6 +156,27 @@ const ROWS: Row[] = [
     env: podEnv,
     chain: kubernetesTimeouts().chain,
     expect: { ...BEHIND_INGRESS, lake: "s3://estat-mcp-dev-lake", hosts: ["localhost"], proxyHops: 0 },
+  },
+  {
+    label: "aws-lambda lambda-dev (REST API, streaming → function)",
+    run: () => runStack("lambda-dev"),
+    env: lambdaEnv,
+    chain: awsLambdaTimeouts({ functionTimeoutS: 120, apiGateway: true }),
+    expect: LAMBDA_BEHIND_API,
+  },
+  {
+    label: "aws-lambda lambda-prod (REST API, streaming → function, provisioned)",
+    run: () => runStack("lambda-prod"),
+    env: lambdaEnv,
+    chain: awsLambdaTimeouts({ functionTimeoutS: 180, apiGateway: true }),
+    expect: LAMBDA_BEHIND_API,
+  },
+  {
+    label: "aws-lambda lambda-dev with a Function URL (any Host: the URL is only known after the function)",
+    run: () => runStack("lambda-dev", { ...stackFile("lambda-dev"), "estat-mcp:entry": "functionUrl" }),
+    env: lambdaEnv,
+    chain: awsLambdaTimeouts({ functionTimeoutS: 120, apiGateway: false }),
+    expect: { ...LAMBDA_BEHIND_API, hosts: [] },
   },
 ];
 
