@@ -9,13 +9,23 @@ const broken = (change: (c: TimeoutChain) => void): TimeoutChain => {
 };
 
 describe("timeout chain, aws-lambda (stacks/shared/timeouts.ts)", () => {
-  it("computes the hops: the tool deadline 10 s before the function's timeout, API Gateway streaming as long", () => {
+  it("computes the hops: the shared tool deadline inside the function's timeout, API Gateway streaming as long", () => {
     assert.deepEqual(lambda(), {
       target: "aws-lambda",
-      server: { estatTimeoutMs: 60_000, toolTimeoutMs: 110_000, sseKeepAliveS: 15, keepAliveTimeoutMs: 125_000, shutdownGraceMs: 1_000 },
+      clientTimeoutS: 180,
+      server: {
+        estatTimeoutMs: 60_000,
+        toolTimeoutMs: 100_000,
+        executeTimeoutMs: 100_000,
+        sseKeepAliveS: 15,
+        keepAliveTimeoutMs: 125_000,
+        shutdownGraceMs: 110_000,
+      },
       lambda: { functionTimeoutS: 120, integrationTimeoutMs: 120_000, streamIdleTimeoutS: 300 },
-      stopTimeoutS: 2,
+      stopTimeoutS: 115,
     });
+    // A shorter function timeout pulls the deadline 10 s inside it.
+    assert.equal(awsLambdaTimeouts({ functionTimeoutS: 90, apiGateway: true }).server.toolTimeoutMs, 80_000);
     assert.deepEqual(awsLambdaTimeouts({ functionTimeoutS: 900, apiGateway: true }).lambda?.integrationTimeoutMs, 900_000);
     assert.deepEqual(awsLambdaTimeouts({ functionTimeoutS: 120, apiGateway: false }).lambda, {
       functionTimeoutS: 120,
