@@ -7,6 +7,7 @@ import { type Config, secretsOf } from "./config.ts";
 import type { EstatClient } from "./estat/client.ts";
 import { createAuthenticator } from "./http/auth/index.ts";
 import { authenticate, toolAllowed } from "./http/auth/middleware.ts";
+import { closeAfterEarlyAnswer } from "./http/early-answer.ts";
 import { errors } from "./http/errors.ts";
 import { hostOrigin } from "./http/host-origin.ts";
 import { isOpenPath } from "./http/open-paths.ts";
@@ -73,6 +74,7 @@ export function createApp(deps: AppDeps): AppHandle {
   });
   app.use(slowReaders.middleware);
   app.use(requestLog(logger));
+  app.use(closeAfterEarlyAnswer());
   app.use(errors(logger));
   app.use(securityHeaders());
   app.use(corsFor(config.allowedOrigins));

@@ -63,7 +63,7 @@ const Env = z.object({
   // NaN when unset: the default depends on the auth mode (see rateLimitPerMinute below).
   RATE_LIMIT_PER_MINUTE: num(Number.NaN, { min: 0 }),
   AUTH_FAILURES_PER_MINUTE: num(20, { min: 0 }),
-  TRUSTED_PROXY_HOPS: num(1, { min: 0, max: 5 }),
+  TRUSTED_PROXY_HOPS: num(0, { min: 0, max: 5 }),
   MAX_BODY_BYTES: positiveInt(1024 * 1024),
   TOOL_TIMEOUT_MS: positiveInt(120_000),
   EXECUTE_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
@@ -71,6 +71,10 @@ const Env = z.object({
   SSE_KEEPALIVE_MS: positiveInt(15_000),
   SHUTDOWN_GRACE_MS: num(25_000, { min: 0 }),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt(125_000),
+  HTTP_HEADERS_TIMEOUT_MS: positiveInt(20_000),
+  HTTP_REQUEST_TIMEOUT_MS: positiveInt(30_000),
+  // -1 when unset: the default depends on TRUSTED_PROXY_HOPS (see maxConnectionsPerIp below).
+  MAX_CONNECTIONS_PER_IP: num(-1, { min: 0 }),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DATA_LAKE: z.string().optional(),
   S3_BUCKET: z.string().optional(),
@@ -193,6 +197,11 @@ export function parseEnv(env: Record<string, string | undefined> = process.env) 
       `EXECUTE_TIMEOUT_MS (${executeTimeoutMs}) must not exceed TOOL_TIMEOUT_MS (${e.TOOL_TIMEOUT_MS}): it bounds POST /execute below the tool deadline.`,
     );
   }
+  if (ok("HTTP_HEADERS_TIMEOUT_MS", "HTTP_REQUEST_TIMEOUT_MS") && e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    problems.push(
+      `HTTP_HEADERS_TIMEOUT_MS (${e.HTTP_HEADERS_TIMEOUT_MS}) must not exceed HTTP_REQUEST_TIMEOUT_MS (${e.HTTP_REQUEST_TIMEOUT_MS}): the whole request includes its headers.`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems.join("\n"));
   const localNames = ["localhost", "127.0.0.1", "[::1]"];
   const hostnames = (xs: string[]) =>
@@ -241,6 +250,11 @@ export function parseEnv(env: Record<string, string | undefined> = process.env) 
       stallMs: e.RESPONSE_STALL_MS,
     },
     keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    /** Receiving a request's headers, and the whole request (headers and body); never the answer. */
+    headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+    /** Open connections per client address; behind proxies every connection comes from them: off (0). */
+    maxConnectionsPerIp: e.MAX_CONNECTIONS_PER_IP >= 0 ? e.MAX_CONNECTIONS_PER_IP : e.TRUSTED_PROXY_HOPS > 0 ? 0 : 64,
     logLevel: e.LOG_LEVEL,
     lake: {
       uri: lake,

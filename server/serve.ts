@@ -3,10 +3,11 @@
  * every future entry point, so all of them run with the same socket timeouts and the same shutdown.
  */
 import { once } from "node:events";
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type AppDeps, type AppHandle, createApp } from "./app.ts";
 import { ConfigError } from "./config.ts";
+import { capConnectionsPerIp } from "./http/connection-cap.ts";
 
 export interface Serving {
   server: Server;
@@ -28,13 +29,25 @@ export async function serve(
   const { config, logger } = deps;
   const host = at.host ?? config.host;
   const handle = createApp(deps);
-  const server: Server = handle.app.listen(at.port ?? config.port, host);
-  // Idle keep-alive connections must outlive the load balancer's idle timeout (ALB 120 s in our stacks):
-  // if the server closed first, the balancer could send a request down a socket being closed, and the
-  // client would get a 502.
-  server.keepAliveTimeout = config.keepAliveTimeoutMs;
-  server.headersTimeout = config.keepAliveTimeoutMs + 5000;
-  server.requestTimeout = 0;
+  const server: Server = createServer(
+    {
+      // Idle keep-alive connections must outlive the load balancer's idle timeout (ALB 120 s in our
+      // stacks): if the server closed first, the balancer could send a request down a socket being
+      // closed, and the client would get a 502. An idle connection waits on no header timer.
+      keepAliveTimeout: config.keepAliveTimeoutMs,
+      // Slow clients (slowloris): the headers, and the whole request with its body, must arrive in
+      // time, or the answer is a 408 and a closed socket. Answers are not timed: an SSE answer may
+      // stream for as long as the tool deadline allows.
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
+    },
+    handle.app.callback(),
+  );
+  capConnectionsPerIp(server, config.maxConnectionsPerIp, (ip) =>
+    logger.warn({ event: "connection_refused", ip, max: config.maxConnectionsPerIp }, "too many connections"),
+  );
+  server.listen(at.port ?? config.port, host);
   await once(server, "listening").catch((err: NodeJS.ErrnoException) => {
     if (err.code !== "EADDRINUSE" && err.code !== "EACCES") throw err;
     const port = at.port ?? config.port;
