@@ -7,6 +7,8 @@ export interface RequestContext {
   upstreamMs: number;
   tool?: string;
   rpcMethod?: string;
+  /** Messages in a JSON-RPC batch (2025-03-26 only). */
+  batch?: number;
   /** The API key's id (MCP_AUTH=keys). */
   keyId?: string;
   /** The token's subject (MCP_AUTH=oauth), and the client it was issued to. */

@@ -31,12 +31,12 @@ export function createRateLimit(opts: RateLimitOptions = {}): Koa.Middleware {
   if (limit === 0) return (_ctx, next) => next();
   const limiter = new RateLimiterMemory({ points: limit, duration: window });
 
-  return async (ctx, next) => {
-    if (opts.skip?.(ctx)) return next();
+  /** Spend `points` of the caller's budget; false (and a 429 answer on ctx) when it is spent. */
+  const spend = async (ctx: Koa.Context, points: number): Promise<boolean> => {
     let res: RateLimiterRes;
     let allowed = true;
     try {
-      res = await limiter.consume(keyOf(ctx));
+      res = await limiter.consume(keyOf(ctx), points);
     } catch (err) {
       // The memory store rejects with the limiter's state when the budget is spent, never with an Error.
       if (!(err instanceof RateLimiterRes)) throw err;
@@ -49,7 +49,7 @@ export function createRateLimit(opts: RateLimitOptions = {}): Koa.Middleware {
       "RateLimit-Remaining": String(res.remainingPoints),
       "RateLimit-Reset": String(resetSeconds),
     });
-    if (allowed) return next();
+    if (allowed) return true;
     ctx.set("Retry-After", String(resetSeconds));
     ctx.status = 429;
     ctx.body = {
@@ -60,5 +60,19 @@ export function createRateLimit(opts: RateLimitOptions = {}): Koa.Middleware {
       },
       id: null,
     };
+    return false;
   };
+
+  return async (ctx, next) => {
+    if (opts.skip?.(ctx)) return next();
+    if (!(await spend(ctx, 1))) return;
+    // A JSON-RPC batch costs one point per call in it: the route charges the rest once it has read the body.
+    (ctx.state as RateLimitState).spendRateLimit = (points) => spend(ctx, points);
+    return next();
+  };
+}
+
+/** What the limiter leaves on `ctx.state` for routes whose cost is known only after reading the body. */
+export interface RateLimitState {
+  spendRateLimit?: (points: number) => Promise<boolean>;
 }

@@ -29,6 +29,7 @@ export function requestLog(logger: Logger): Koa.Middleware {
               status: ctx.respond === false ? ctx.res.statusCode : ctx.status,
               durationMs: Math.round(performance.now() - started),
               rpcMethod: store.rpcMethod,
+              batch: store.batch,
               tool: store.tool,
               toolError: store.toolError,
               keyId: store.keyId,

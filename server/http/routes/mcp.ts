@@ -4,6 +4,8 @@ import { toNodeHandler } from "@modelcontextprotocol/node";
 import type { McpHttpHandler } from "@modelcontextprotocol/server";
 import { requestContext } from "../../context.ts";
 import type { createMcp } from "../../mcp.ts";
+import type { RateLimitState } from "../../rate-limit.ts";
+import { checkBatch } from "../batch.ts";
 import { rpcError } from "../errors.ts";
 import { readJson } from "../read-json.ts";
 
@@ -16,7 +18,17 @@ export function mcpRoutes(mcp: ReturnType<typeof createMcp>, maxBodyBytes: numbe
   router.post("/mcp", async (ctx) => {
     const body = await readJson(ctx, maxBodyBytes, true);
     const store = requestContext.getStore();
-    if (store && body && typeof body === "object" && !Array.isArray(body)) {
+    if (Array.isArray(body)) {
+      const batch = checkBatch(body, ctx.get("mcp-protocol-version"));
+      if (store) {
+        store.rpcMethod = "batch";
+        store.batch = body.length;
+        if (batch.tools.length > 0) store.tool = batch.tools.join(",");
+      }
+      // The limiter counted this POST as one request; the batch's other requests count too.
+      const spend = (ctx.state as RateLimitState).spendRateLimit;
+      if (spend && batch.requests > 1 && !(await spend(batch.requests - 1))) return;
+    } else if (store && body && typeof body === "object") {
       const msg = body as { method?: unknown; params?: { name?: unknown } };
       if (typeof msg.method === "string") store.rpcMethod = msg.method.slice(0, 64);
       if (msg.method === "tools/call" && typeof msg.params?.name === "string")
