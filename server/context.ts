@@ -16,6 +16,8 @@ export interface RequestContext {
   clientId?: string;
   /** Why authentication failed: a short fixed word, never what was presented. */
   authFailure?: string;
+  /** The client's address as Koa reads it (behind TRUSTED_PROXY_HOPS proxies). */
+  ip?: string;
   toolError?: string;
 }
 

@@ -12,6 +12,13 @@ import { createTools } from "./tools/index.ts";
 export function createDeps(config: Config, logger: Logger): AppDeps {
   const estat = new EstatClient({
     ...config.estat,
+    // e-Stat slots are shared fairly per API key or token subject (per client address without auth).
+    callerOf: () => {
+      const store = requestContext.getStore();
+      if (store?.keyId) return store.keyId;
+      if (store?.principal) return `sub:${store.principal}`;
+      return store?.ip ? `ip:${store.ip}` : undefined;
+    },
     onCall: (call) => {
       const store = requestContext.getStore();
       if (store) {

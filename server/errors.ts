@@ -25,6 +25,7 @@ export function statusFor(err: unknown): number {
         return 404;
       case "no_app_id":
       case "unavailable":
+      case "busy":
         return 503;
       case "timeout":
         return 504;

@@ -5,10 +5,10 @@
  */
 import { LRUCache } from "lru-cache";
 import CircuitBreaker from "opossum";
-import pLimit from "p-limit";
 import pRetry from "p-retry";
 import type { z } from "zod";
 import { EstatError, errorForStatus, GET_APP_ID_HINT } from "./errors.ts";
+import { FairLimit } from "./fair-limit.ts";
 import {
   DataCatalogResponse,
   ENVELOPE,
@@ -25,6 +25,11 @@ export interface EstatClientOptions {
   appId?: string;
   timeoutMs: number;
   maxConcurrency: number;
+  /** Calls one caller may have waiting for a slot, and all callers together; beyond, "busy". */
+  maxQueuedPerKey?: number;
+  maxQueued?: number;
+  /** Who is calling (an API key id, a client address): slots are shared fairly between callers. */
+  callerOf?: () => string | undefined;
   retries: number;
   cacheMaxBytes: number;
   cacheTtlMs: number;
@@ -76,14 +81,18 @@ interface Cached {
 
 export class EstatClient {
   readonly #opts: EstatClientOptions;
-  readonly #limit: ReturnType<typeof pLimit>;
+  readonly #limit: FairLimit;
   readonly #cache: LRUCache<string, Cached>;
-  readonly #breaker: CircuitBreaker<[Endpoint, Params, AbortSignal | undefined], Fetched>;
+  readonly #breaker: CircuitBreaker<[Endpoint, Params, AbortSignal | undefined, string], Fetched>;
   readonly #resetMs: number;
 
   constructor(opts: EstatClientOptions) {
     this.#opts = opts;
-    this.#limit = pLimit(opts.maxConcurrency);
+    this.#limit = new FairLimit({
+      concurrency: opts.maxConcurrency,
+      maxQueuedPerKey: opts.maxQueuedPerKey ?? 16,
+      maxQueued: opts.maxQueued ?? 64,
+    });
     this.#cache = new LRUCache<string, Cached>({
       maxSize: opts.cacheMaxBytes,
       maxEntrySize: Math.max(1, Math.floor(opts.cacheMaxBytes / 8)),
@@ -95,8 +104,8 @@ export class EstatClient {
     });
     this.#resetMs = opts.breakerResetMs ?? 30_000;
     this.#breaker = new CircuitBreaker(
-      (endpoint: Endpoint, params: Params, signal: AbortSignal | undefined) =>
-        this.#fetchWithRetry(endpoint, params, signal),
+      (endpoint: Endpoint, params: Params, signal: AbortSignal | undefined, caller: string) =>
+        this.#fetchWithRetry(endpoint, params, signal, caller),
       {
         timeout: false,
         resetTimeout: this.#resetMs,
@@ -135,9 +144,12 @@ export class EstatClient {
     }
     let fetched: Fetched;
     try {
-      fetched = await this.#breaker.fire(endpoint, params, opts.signal);
+      fetched = await this.#breaker.fire(endpoint, params, opts.signal, this.#opts.callerOf?.() ?? "anonymous");
     } catch (err) {
-      const failure = this.#asEstatError(err);
+      // p-retry ends with the signal's own reason when the caller gives up (even while a call waits for a slot).
+      const failure = opts.signal?.aborted
+        ? new EstatError("aborted", "The request was cancelled before e-Stat answered.")
+        : this.#asEstatError(err);
       if (failure.retryable && opts.cache) {
         const stale = this.#cache.get(key, { allowStale: true });
         if (stale) return { data: stale.data as Parsed<E>, bytes: stale.bytes, fromCache: true, stale: true };
@@ -173,8 +185,8 @@ export class EstatClient {
     return r.data as Parsed<E>;
   }
 
-  async #fetchWithRetry(endpoint: Endpoint, params: Params, signal?: AbortSignal): Promise<Fetched> {
-    return pRetry(() => this.#limit(() => this.#fetchOnce(endpoint, params, signal)), {
+  async #fetchWithRetry(endpoint: Endpoint, params: Params, signal: AbortSignal | undefined, caller: string): Promise<Fetched> {
+    return pRetry(() => this.#limit.run(caller, () => this.#fetchOnce(endpoint, params, signal), signal), {
       retries: this.#opts.retries,
       minTimeout: this.#opts.retryBaseMs ?? 250,
       factor: 2,

@@ -8,7 +8,9 @@ export type EstatErrorKind =
   | "timeout"
   | "unavailable"
   | "bad_response"
-  | "aborted";
+  | "aborted"
+  /** Too many calls waiting for e-Stat on this server (the fair-share queue is full). */
+  | "busy";
 
 export const GET_APP_ID_HINT =
   "Get a free application ID at https://www.e-stat.go.jp/api/ (register, then My Page → アプリケーションID発行) " +

@@ -12,7 +12,7 @@ export function requestLog(logger: Logger): Koa.Middleware {
     const incoming = ctx.get("x-request-id");
     const id = REQUEST_ID.test(incoming) ? incoming : randomUUID();
     ctx.set("X-Request-Id", id);
-    const store: RequestContext = { id, upstream: 0, upstreamMs: 0 };
+    const store: RequestContext = { id, upstream: 0, upstreamMs: 0, ip: ctx.ip };
     const started = performance.now();
     await requestContext.run(store, async () => {
       try {
