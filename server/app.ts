@@ -77,7 +77,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(closeAfterEarlyAnswer());
   app.use(errors(logger));
   app.use(securityHeaders());
-  app.use(corsFor(config.allowedOrigins));
+  app.use(corsFor(config));
   app.use(hostOrigin(config));
   app.use(authenticate(authenticator, { failuresPerMinute: config.authFailuresPerMinute }));
   // Per key (per client IP without auth), per instance; the fleet-wide limit is the WAF's.

@@ -102,6 +102,16 @@ const Env = z.object({
 
 export type Config = ReturnType<typeof parseEnv>;
 
+function exactOrigin(entry: string): string {
+  try {
+    return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(entry) ? entry : `https://${entry}`).origin;
+  } catch {
+    throw new ConfigError(
+      `ALLOWED_ORIGINS: "${entry}" is not an origin. Write scheme://host[:port], e.g. https://app.example.jp or http://localhost:6274.`,
+    );
+  }
+}
+
 /** Values that must never reach a log line, an error or a response. */
 export function secretsOf(config: Config): string[] {
   return [
@@ -224,8 +234,13 @@ export function parseEnv(env: Record<string, string | undefined> = process.env) 
     },
     /** Host names (no port) accepted in the Host header; empty means "any" (only when not on loopback and unset). */
     allowedHosts: e.ALLOWED_HOSTS.length > 0 ? hostnames(e.ALLOWED_HOSTS) : loopback ? localNames : [],
-    /** Origins accepted for browser requests; requests without Origin are not browser requests and pass. */
-    allowedOrigins: e.ALLOWED_ORIGINS.length > 0 ? hostnames(e.ALLOWED_ORIGINS) : loopback ? localNames : [],
+    /**
+     * Exact origins (scheme://host[:port]) accepted for browser requests; a bare name means https://name.
+     * Requests without Origin are not browser requests and pass. Unset on loopback: the server's own
+     * origin only (an Origin that is http://<the request's Host> on a loopback name).
+     */
+    allowedOrigins: e.ALLOWED_ORIGINS.map(exactOrigin),
+    sameOriginOnLoopback: e.ALLOWED_ORIGINS.length === 0 && loopback,
     auth: authSettings(authMode as AuthMode, apiKeys, parseOAuth(e, authMode as AuthMode, e.PUBLIC_BASE_URL)),
     /**
      * Requests per key (per client IP without auth) per minute. Off by default only for a loopback server

@@ -1,7 +1,7 @@
 /** Response headers every answer carries, and CORS for the browser origins that are allowed. */
 import cors from "@koa/cors";
-import { validateOriginHeader } from "@modelcontextprotocol/server";
 import type Koa from "koa";
+import { type OriginRules, originAllowed } from "./host-origin.ts";
 
 export function securityHeaders(): Koa.Middleware {
   return async (ctx, next) => {
@@ -18,13 +18,11 @@ export function securityHeaders(): Koa.Middleware {
   };
 }
 
-export function corsFor(allowedOrigins: readonly string[]): Koa.Middleware {
+export function corsFor(rules: OriginRules): Koa.Middleware {
   return cors({
     origin: (ctx) => {
       const origin = ctx.get("origin");
-      return origin && validateOriginHeader(origin, [...allowedOrigins]).ok && allowedOrigins.length > 0
-        ? origin
-        : "";
+      return origin && originAllowed(origin, ctx.get("host"), rules) ? origin : "";
     },
     allowMethods: ["GET", "POST", "OPTIONS"],
     allowHeaders: [

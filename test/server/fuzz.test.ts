@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { FakeEstat } from "../helpers/fake-estat.ts";
-import { type Running, startServer } from "../helpers/server.ts";
+import { type Running, rawRequest, startServer } from "../helpers/server.ts";
 
 const RUNS = 150;
 const MODERN = "2026-07-28";
@@ -265,5 +265,71 @@ describe("fuzzing /mcp and /execute (fast-check)", function () {
     const crashes = srv.logs.filter((l) => /"level":"(error|fatal)"/.test(l));
     assert.deepEqual(crashes, []);
     assert.ok([...statuses.values()].reduce((a, b) => a + b, 0) >= RUNS * 3);
+  });
+});
+
+// On a non-loopback bind without ALLOWED_HOSTS any Host is allowed, so a malformed one reached the MCP
+// bridge, which failed building a URL from it: a 500 with nothing logged.
+describe("fuzzing the Host header (fast-check)", function () {
+  this.timeout(60_000);
+  const KEY = "fuzz-host-key-0123456789";
+  let srv: Running;
+  before(async () => {
+    srv = await startServer({ HOST: "0.0.0.0", MCP_API_KEYS: KEY, ESTAT_APP_ID: "fuzz-host-app-id-0000", RATE_LIMIT_PER_MINUTE: "0" });
+  });
+  after(() => srv.close());
+
+  const ask = (host: string, path: string) =>
+    rawRequest(srv.base, {
+      path,
+      method: path === "/tools" ? "GET" : "POST",
+      headers: {
+        host,
+        authorization: `Bearer ${KEY}`,
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+      },
+      body:
+        path === "/mcp"
+          ? JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: {} })
+          : path === "/execute"
+            ? JSON.stringify({ tool_name: "get_table_url", arguments: { statsDataId: "0003445078" } })
+            : undefined,
+    });
+
+  for (const host of ["a b", "[::1", "a%zz", "localhost:99999", "a/b", "user@host"]) {
+    it(`answers Host ${JSON.stringify(host)} with 400 on every route`, async () => {
+      for (const path of ["/mcp", "/tools", "/execute"]) {
+        const r = await ask(host, path);
+        assert.equal(r.status, 400, `${path}: ${r.status} ${r.text.slice(0, 200)}`);
+        assert.match(r.text, /the Host header must be host\[:port\]/);
+      }
+    });
+  }
+
+  it("still serves well-formed hosts: names, ports, IPv6 literals", async () => {
+    for (const host of ["example.jp", "example.jp:8443", "127.0.0.1:80", "[::1]:8080", "xn--wgv71a.jp"]) {
+      const r = await ask(host, "/mcp");
+      assert.equal(r.status, 200, `${host}: ${r.text.slice(0, 200)}`);
+    }
+  });
+
+  it("answers random Host headers with no 5xx", async () => {
+    // What node:http will send at all (no control characters).
+    const host = fc.oneof(printable(40), fc.string({ unit: "grapheme", maxLength: 20 }), fc.webAuthority());
+    await fc.assert(
+      fc.asyncProperty(host, fc.constantFrom("/mcp", "/tools", "/execute"), async (h, path) => {
+        let r: { status: number; text: string };
+        try {
+          r = await ask(h, path);
+        } catch (err) {
+          if ((err as { code?: string }).code === "ERR_INVALID_CHAR") return;
+          throw err;
+        }
+        assert.ok(r.status < 500, `Host ${JSON.stringify(h)} ${path}: ${r.status} ${r.text.slice(0, 200)}`);
+      }),
+      { numRuns: RUNS },
+    );
+    assert.deepEqual(srv.logs.filter((l) => /"level":"(error|fatal)"/.test(l)), []);
   });
 });

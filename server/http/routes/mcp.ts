@@ -12,8 +12,8 @@ import { readJson } from "../read-json.ts";
 export function mcpRoutes(mcp: ReturnType<typeof createMcp>, maxBodyBytes: number): Router {
   const router = new Router();
   const node = {
-    auto: toNodeHandler(withContentLength(mcp.auto), { maxRequestBodySize: maxBodyBytes }),
-    sse: toNodeHandler(mcp.sse, { maxRequestBodySize: maxBodyBytes }),
+    auto: toNodeHandler(ourHeaders(mcp.auto), { maxRequestBodySize: maxBodyBytes }),
+    sse: toNodeHandler(ourHeaders(mcp.sse), { maxRequestBodySize: maxBodyBytes }),
   };
   router.post("/mcp", async (ctx) => {
     const body = await readJson(ctx, maxBodyBytes, true);
@@ -48,14 +48,18 @@ export function mcpRoutes(mcp: ReturnType<typeof createMcp>, maxBodyBytes: numbe
 /**
  * Plain JSON answers with a Content-Length. The SDK's JSON Response has none, so the Node bridge sent it
  * chunked: one more write and a terminator per request, which showed in the profile as writev time.
- * SSE answers pass through untouched.
+ * SSE answers keep their stream, but say `no-store` like every other answer (the SDK sends `no-cache`,
+ * which lets a cache keep a copy).
  */
-function withContentLength(handler: McpHttpHandler): McpHttpHandler {
+function ourHeaders(handler: McpHttpHandler): McpHttpHandler {
   const fetch: McpHttpHandler["fetch"] = async (request, options) => {
     const response = await handler.fetch(request, options);
-    if (response.body === null || !(response.headers.get("content-type") ?? "").startsWith("application/json")) {
+    const type = response.headers.get("content-type") ?? "";
+    if (type.startsWith("text/event-stream")) {
+      response.headers.set("cache-control", "no-store, no-transform");
       return response;
     }
+    if (response.body === null || !type.startsWith("application/json")) return response;
     const body = new Uint8Array(await response.arrayBuffer());
     const headers = new Headers(response.headers);
     headers.set("content-length", String(body.byteLength));
