@@ -128,6 +128,7 @@ export function pooledFactory(build: () => McpServer, maxIdle = 64) {
     const pool = idle[ctx.era];
     const server = pool.pop() ?? build();
     pooled.delete(server);
+    forgetClientSettings(server);
     server.server.onclose = () => {
       // Close can be reported twice (transport and server); an instance must never sit in a pool twice.
       if (!pooled.has(server) && pool.length < maxIdle) {
@@ -138,6 +139,14 @@ export function pooledFactory(build: () => McpServer, maxIdle = 64) {
     return server;
   };
   return Object.assign(factory, { idleCount: () => idle.modern.length + idle.legacy.length });
+}
+
+/**
+ * A stateless request starts from a clean instance: a `logging/setLevel` (2025 era) is kept by the SDK
+ * on the instance (`_loggingLevels`), so a pooled instance would apply one client's level to the next.
+ */
+function forgetClientSettings(server: McpServer) {
+  (server.server as unknown as { _loggingLevels?: Map<unknown, unknown> })._loggingLevels?.clear();
 }
 
 /**
