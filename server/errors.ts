@@ -51,9 +51,44 @@ export function redact(text: string, secrets: readonly string[]): string {
   return out;
 }
 
-/** The message a caller sees for a failed tool: public errors as written (secrets scrubbed), others generic. */
-export function toolErrorMessage(err: unknown, secrets: readonly string[]): string {
+/** Input values at least this long are echoed shortened: every secret we hold is longer (keys ≥ 16). */
+const ECHO_MAX = 15;
+
+/**
+ * Every string the caller sent, long enough to be a secret, as it may be echoed in a message. Echoes are
+ * shortened whether or not they equal a secret: if an exact guess of the appId came back as
+ * [REDACTED] and a wrong one as itself, the redaction would confirm the guess.
+ */
+function shortenEchoes(text: string, input: unknown): string {
+  const strings: string[] = [];
+  const walk = (v: unknown, depth: number) => {
+    if (typeof v === "string") {
+      if (v.length > ECHO_MAX) strings.push(v);
+    } else if (v && typeof v === "object" && depth < 8) {
+      for (const [k, x] of Object.entries(v)) {
+        walk(k, depth + 1);
+        walk(x, depth + 1);
+      }
+    }
+  };
+  walk(input, 0);
+  let out = text;
+  // Longest first, so a value inside another is not cut twice.
+  for (const v of strings.sort((a, b) => b.length - a.length)) out = out.split(v).join(`${v.slice(0, 12)}…`);
+  return out;
+}
+
+/**
+ * The message a caller sees for a failed tool: public errors as written, with the caller's own long
+ * values shortened and secrets scrubbed; others generic.
+ */
+export function toolErrorMessage(err: unknown, secrets: readonly string[], input?: unknown): string {
   return isPublicError(err)
-    ? redact(err.message, secrets)
+    ? publicText(err.message, secrets, input)
     : "Internal error while running the tool; it has been logged.";
+}
+
+/** A text for the caller that may quote what it sent: its long values shortened, secrets scrubbed. */
+export function publicText(text: string, secrets: readonly string[], input?: unknown): string {
+  return redact(shortenEchoes(text, input), secrets);
 }

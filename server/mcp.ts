@@ -220,7 +220,7 @@ async function callTool(
       content: [
         {
           type: "text",
-          text: toolErrorMessage(failure, opts.secrets ?? []),
+          text: toolErrorMessage(failure, opts.secrets ?? [], args),
         },
       ],
     };

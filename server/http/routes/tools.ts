@@ -4,7 +4,7 @@ import type Koa from "koa";
 import { z } from "zod";
 import { requestContext } from "../../context.ts";
 import { deadline } from "../../deadline.ts";
-import { statusFor, ToolTimeoutError, toolErrorMessage } from "../../errors.ts";
+import { publicText, statusFor, ToolTimeoutError, toolErrorMessage } from "../../errors.ts";
 import type { ToolDef } from "../../tools/registry.ts";
 import { HttpError } from "../errors.ts";
 import { readJson } from "../read-json.ts";
@@ -42,18 +42,23 @@ export function toolRoutes(opts: ToolRoutesOptions): Router {
   router.post("/tools", listTools);
 
   router.post("/execute", async (ctx) => {
-    const parsed = ExecuteBody.safeParse(await readJson(ctx, opts.maxBodyBytes));
+    const body = await readJson(ctx, opts.maxBodyBytes);
+    const parsed = ExecuteBody.safeParse(body);
     if (!parsed.success) {
       throw new HttpError(400, "bad body", {
         success: false,
-        error: `Send {"tool_name": "...", "arguments": {...}}. ${z.prettifyError(parsed.error)}`,
+        error: publicText(`Send {"tool_name": "...", "arguments": {...}}. ${z.prettifyError(parsed.error)}`, opts.secrets, body),
       });
     }
     const tool = tools.find((t) => t.name === parsed.data.tool_name);
     if (!tool) {
       throw new HttpError(404, "unknown tool", {
         success: false,
-        error: `Unknown tool "${parsed.data.tool_name}". Tools: ${tools.map((t) => t.name).join(", ")}.`,
+        error: publicText(
+          `Unknown tool "${parsed.data.tool_name}". Tools: ${tools.map((t) => t.name).join(", ")}.`,
+          opts.secrets,
+          parsed.data,
+        ),
       });
     }
     const store = requestContext.getStore();
@@ -63,7 +68,7 @@ export function toolRoutes(opts: ToolRoutesOptions): Router {
     if (!args.success) {
       throw new HttpError(400, "bad arguments", {
         success: false,
-        error: `Invalid arguments for ${tool.name}: ${z.prettifyError(args.error)}`,
+        error: publicText(`Invalid arguments for ${tool.name}: ${z.prettifyError(args.error)}`, opts.secrets, parsed.data),
       });
     }
     const gone = new AbortController();
@@ -84,7 +89,7 @@ export function toolRoutes(opts: ToolRoutesOptions): Router {
         : err;
       opts.toolFailed(tool.name, failure);
       ctx.status = statusFor(failure);
-      ctx.body = { success: false, error: toolErrorMessage(failure, opts.secrets) };
+      ctx.body = { success: false, error: toolErrorMessage(failure, opts.secrets, parsed.data.arguments) };
     } finally {
       limit.dispose();
       ctx.res.off("close", onClose);
