@@ -4,7 +4,7 @@
  * callers wait in a bounded queue, and beyond it they get a "busy, retry" error at once instead of
  * piling up memory. Waiting ends on the caller's signal (cancel, deadline).
  *
- * Hand-written rather than p-limit (which the e-Stat client uses): p-limit's queue is unbounded and a
+ * Hand-written rather than p-limit (the e-Stat client has its own fair limiter, estat/fair-limit.ts): p-limit's queue is unbounded and a
  * queued task cannot be withdrawn when its caller goes away.
  */
 import { LakeError } from "./errors.ts";
