@@ -98,7 +98,8 @@ export function toEvent(entry: Entry, req: { method: string; url: URL; headers: 
       resource: "/{proxy+}",
       path: req.url.pathname,
       httpMethod: req.method,
-      headers: Object.fromEntries(req.headers),
+      // API Gateway passes the client's Host (the API's domain), which a fetch Request does not expose.
+      headers: { host: req.url.host, ...Object.fromEntries(req.headers) },
       multiValueHeaders: multi,
       queryStringParameters: Object.keys(query).length ? query : null,
       multiValueQueryStringParameters: Object.keys(multiQuery).length ? multiQuery : null,
@@ -122,7 +123,8 @@ export function toEvent(entry: Entry, req: { method: string; url: URL; headers: 
       isBase64Encoded: binary,
     };
   }
-  const headers: Record<string, string> = {};
+  // Function URLs pass the client's Host (the URL's domain), which a fetch Request does not expose.
+  const headers: Record<string, string> = { host: req.url.host };
   req.headers.forEach((v, k) => {
     if (k !== "cookie") headers[k] = v;
   });

@@ -5,7 +5,7 @@
  * the response stream as the Lambda runtime does (test/helpers/lambda-runtime.ts).
  */
 import assert from "node:assert/strict";
-import { readFileSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
@@ -165,14 +165,19 @@ describe("the bundled Lambda handler (dist/server/lambda.mjs)", function () {
     const client = await connect("apiGateway", "modern");
     const saved = await client.callTool({ name: "save_dataset", arguments: { statsDataId: table.statsDataId } });
     assert.equal(saved.isError, undefined, text(saved));
-    const out = saved.structuredContent as { datasetId: string; files: { name: string; uri: string; bytes: number }[] };
+    const out = saved.structuredContent as { datasetId: string; files: { name: string; bytes: number }[] };
     const link = await client.callTool({ name: "get_download_url", arguments: { datasetId: out.datasetId } });
     await client.close();
     const url = (link.structuredContent as { url: string }).url;
     assert.ok(url.startsWith(`${ORIGIN}/datasets/`), url);
     const parquet = out.files.find((f) => f.name === "data.parquet");
     assert.ok(parquet);
-    const onDisk = readFileSync(new URL(parquet.uri));
+    // The result names no server path (issue 9): find the stored file in the lake folder itself.
+    const stored = readdirSync(dir, { recursive: true, encoding: "utf8" }).filter(
+      (f) => f.endsWith("/data.parquet") && !f.includes(".staging"),
+    );
+    assert.equal(stored.length, 1, stored.join(", "));
+    const onDisk = readFileSync(join(dir, stored[0]));
     for (const entry of ENTRIES) {
       const res = await fetchVia(entry)(url, { headers: withKey });
       assert.equal(res.status, 200);
