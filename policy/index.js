@@ -4,10 +4,11 @@
 import { PolicyPack } from "@pulumi/policy";
 import * as aws from "./rules/aws.js";
 import * as kubernetes from "./rules/kubernetes.js";
+import * as lambda from "./rules/lambda.js";
 
 // One rules module per provider. To add one (gcp, kubernetes, lambda…): write rules/<provider>.js
 // exporting `resourcePolicies` and `stackPolicies` (helpers in rules/common.js), and list it here.
-const PROVIDERS = [aws, kubernetes];
+const PROVIDERS = [aws, kubernetes, lambda];
 
 new PolicyPack("estat-mcp", {
   policies: PROVIDERS.flatMap((p) => [...p.resourcePolicies, ...p.stackPolicies]),

@@ -156,7 +156,11 @@ export function policyResources(run: Run): PolicyResource[] {
         .map((x, j) => ({ x, j }))
         .filter(
           ({ x, j }) =>
-            j !== i && (text.includes(`"${x.id}"`) || (x.state.arn && text.includes(x.state.arn))),
+            j !== i &&
+            (text.includes(`"${x.id}"`) ||
+              (x.state.arn && text.includes(x.state.arn)) ||
+              // Lambda inputs name a function by its name (functionName, function), as Pulumi tracks them.
+              (x.type === "aws:lambda/function:Function" && text.includes(`"${x.state.name}"`))),
         )
         .map(({ j }) => out[j]);
       if (deps.length) out[i].propertyDependencies[prop] = deps;

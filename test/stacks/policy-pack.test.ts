@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import * as aws from "../../policy/rules/aws.js";
 import * as kubernetes from "../../policy/rules/kubernetes.js";
+import * as lambda from "../../policy/rules/lambda.js";
 
 // Regression: `pulumi preview --policy-pack policy` failed in every CI run (TS5097, exit 32) because the
 // CLI starts packs through @pulumi/pulumi's run-policy-pack, which registers ts-node whatever
@@ -88,7 +89,7 @@ describe("policy pack as the Pulumi CLI loads it (run-policy-pack)", function ()
         assert.equal(info.getName(), "estat-mcp");
         assert.deepEqual(
           info.getPoliciesList().map((p: any) => p.getName()),
-          [aws, kubernetes].flatMap((m) => [...m.resourcePolicies, ...m.stackPolicies]).map((p) => p.name),
+          [aws, kubernetes, lambda].flatMap((m) => [...m.resourcePolicies, ...m.stackPolicies]).map((p) => p.name),
         );
         const req = new pb.AnalyzeRequest();
         req.setType("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
@@ -102,6 +103,19 @@ describe("policy pack as the Pulumi CLI loads it (run-policy-pack)", function ()
         assert.deepEqual(
           found.getDiagnosticsList().map((d: any) => d.getPolicyname()),
           ["s3-no-public-access"],
+        );
+        // The Lambda module is loaded too: a deprecated runtime with logs in Lambda's default group.
+        const fn = new pb.AnalyzeRequest();
+        fn.setType("aws:lambda/function:Function");
+        fn.setName("old");
+        fn.setUrn("urn:pulumi:dev::estat-mcp::aws:lambda/function:Function::old");
+        fn.setProperties(Struct.fromJavaScript({ runtime: "nodejs20.x", timeout: 300, handler: "index.handler" }));
+        fn.setOptions(new pb.AnalyzerResourceOptions());
+        const fnFound = await call<any>("analyze", fn);
+        assert.deepEqual(
+          fnFound.getDiagnosticsList().map((d: any) => d.getPolicyname()).sort(),
+          // No log group, and text logs: two findings of one rule.
+          ["lambda-logs-to-retained-group", "lambda-logs-to-retained-group", "lambda-runtime-supported"],
         );
       } finally {
         client.close();
