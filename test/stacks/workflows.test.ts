@@ -62,4 +62,23 @@ describe("GitHub workflows (.github/workflows)", () => {
     assert.match(prod, /run: scripts\/smoke-check\.sh "\$STACK"/);
     assert.match(deploy, /cancel-in-progress: false/);
   });
+
+  it("previews and deploys the Lambda stacks with the bundle built first, lambda-prod after lambda-dev", () => {
+    const pr = read("pull-request.yml");
+    const preview = pr.slice(pr.indexOf("\n  preview-lambda:"));
+    assert.match(preview, /stack: \[lambda-dev, lambda-prod\]/);
+    assert.ok(preview.indexOf("run: npm run build") < preview.indexOf("command: preview"));
+    assert.match(preview, /policyPacks: policy/);
+    const deploy = read("deploy.yml");
+    const dev = deploy.slice(deploy.indexOf("\n  lambda-dev:"), deploy.indexOf("\n  lambda-prod:"));
+    const prod = deploy.slice(deploy.indexOf("\n  lambda-prod:"));
+    assert.match(dev, /needs: test/);
+    assert.ok(dev.indexOf("run: npm run build") < dev.indexOf("command: up"));
+    assert.match(dev, /command: up\n {10}stack-name: lambda-dev/);
+    assert.ok(dev.indexOf("command: up") < dev.indexOf("smoke-check.sh"));
+    assert.match(prod, /needs: \[lambda-dev, prod\]/);
+    assert.match(prod, /environment:\n {6}name: lambda-prod/);
+    assert.ok(prod.indexOf("run: npm run build") < prod.indexOf("command: up"));
+    assert.match(prod, /run: scripts\/smoke-check\.sh "\$STACK"/);
+  });
 });
