@@ -84,6 +84,67 @@ async function answer(url: string, init: RequestInit): Promise<string> {
   return JSON.stringify(((await res.json()) as { result: unknown }).result);
 }
 
+/** A 2025-era request (no initialize: the server is stateless in both eras). */
+function legacyInit(method: string, params: Record<string, unknown> = {}): RequestInit {
+  return {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "mcp-protocol-version": "2025-06-18",
+    },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  };
+}
+
+const BENCH_KEY = "benchKey0123456789abcdefghijklmnop";
+const withKey = (init: RequestInit): RequestInit => ({
+  ...init,
+  headers: { ...(init.headers as Record<string, string>), "x-api-key": BENCH_KEY },
+});
+
+/**
+ * The deployed configuration: the bundle the image runs (dist/server/main.mjs, from `npm run build`),
+ * an API key required and checked, request logs at info (written to a pipe nobody reads, as a container's
+ * stdout), the rate limiter on. Compared with the SDK's handler alone in each protocol era.
+ */
+async function deployed() {
+  const { existsSync } = await import("node:fs");
+  const entry = existsSync("dist/server/main.mjs") ? "dist/server/main.mjs" : "server/main.ts";
+  const port = await freePort();
+  const server = spawn(process.execPath, [entry], {
+    env: { ...serverEnv(port), LOG_LEVEL: "info", MCP_API_KEYS: BENCH_KEY },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  server.stdout!.resume();
+  const floorPort = await freePort();
+  const floor = spawnNode(["bench/sdk-floor.ts", String(floorPort)], serverEnv(floorPort));
+  try {
+    const url = `http://127.0.0.1:${port}/mcp`;
+    const floorUrl = `http://127.0.0.1:${floorPort}/mcp`;
+    const cases: [string, RequestInit][] = [
+      ["tools/list, 2026-07-28", rpcInit("tools/list")],
+      ["tools/call, 2026-07-28", rpcInit("tools/call", { name: "get_table_url", arguments: { statsDataId: "0003445078" } }, "get_table_url")],
+      ["tools/list, 2025-06-18", legacyInit("tools/list")],
+      ["tools/call, 2025-06-18", legacyInit("tools/call", { name: "get_table_url", arguments: { statsDataId: "0003445078" } })],
+    ];
+    await waitFor(url, withKey(cases[0][1]));
+    await waitFor(floorUrl, cases[0][1]);
+    console.log(`\ndeployed configuration (${entry}, API key, info logs, rate limiter) against the SDK's handler alone`);
+    console.log("case                                    deployed req/s  SDK alone req/s   ratio  deployed p99 ms");
+    for (const [label, init] of cases) {
+      await load(url, withKey(init), 2);
+      await load(floorUrl, init, 2);
+      const d = await load(url, withKey(init));
+      const f = await load(floorUrl, init);
+      console.log(`${label.padEnd(40)}${fmt(d.rps)}        ${fmt(f.rps)}      ${(d.rps / f.rps).toFixed(2)}  ${fmt(d.p99)}`);
+    }
+  } finally {
+    server.kill();
+    floor.kill();
+  }
+}
+
 async function main() {
   const mcpPort = await freePort();
   const mcp = spawnNode(["server/main.ts"], serverEnv(mcpPort));
@@ -169,4 +230,5 @@ async function main() {
   );
 }
 
-await main();
+if (process.env.BENCH_ONLY !== "deployed") await main();
+await deployed();
