@@ -9,6 +9,7 @@ export const {
   dataLakeUrl,
   logsUrl,
   dashboardUrl,
+  signInUrl,
   dataLakeBucket,
   imageUri,
   logGroupName,

@@ -17,6 +17,8 @@ export interface TargetOutputs {
   dataLakeUrl?: pulumi.Output<string>;
   /** A console link to the server's logs. */
   logsUrl?: pulumi.Output<string>;
+  /** With OAuth sign-in (auth: cognito): the hosted sign-in domain users are sent to. */
+  signInUrl?: pulumi.Output<string>;
   /** Absent when the target has no dashboard or it is switched off. */
   dashboardUrl?: pulumi.Output<string>;
   /** AWS targets' outputs since the first release; scripts and runbooks read them. */

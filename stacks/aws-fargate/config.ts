@@ -43,6 +43,15 @@ const shape = {
     ["alb", "cloudfront"],
     "must be alb (ACM on an internet-facing ALB) or cloudfront (ACM in us-east-1 on CloudFront, internal ALB)",
   ),
+  /** Who may call: API keys (MCP_API_KEYS), or OAuth 2.1 with a Cognito user pool the stack creates. */
+  auth: oneOf(["keys", "cognito"], "must be keys (API keys) or cognito (OAuth sign-in with a Cognito user pool)"),
+  /** The Cognito hosted sign-in domain prefix (`<prefix>.auth.<region>.amazoncognito.com`), unique in the region. */
+  cognitoDomainPrefix: z
+    .string()
+    .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, { error: "must be lower-case letters, digits and -, at most 63" })
+    .refine((v) => !/aws|amazon|cognito/.test(v), { error: "must not contain aws, amazon or cognito (Cognito refuses them)" })
+    .optional(),
+  cognitoMfa: oneOf(["OFF", "OPTIONAL", "ON"], "must be OFF, OPTIONAL (users may add TOTP) or ON (TOTP required)"),
   ...AWS_SHAPE,
 };
 
@@ -52,6 +61,8 @@ export const awsFargate: TargetSlice<"aws-fargate", typeof shape> = {
   description: "ECS Fargate tasks behind an Application Load Balancer (CloudFront in front without a domain)",
   shape,
   defaults: {
+    auth: "keys",
+    cognitoMfa: "OPTIONAL",
     cpu: "256",
     memory: "512",
     containerPort: "8080",
@@ -97,6 +108,13 @@ export const awsFargate: TargetSlice<"aws-fargate", typeof shape> = {
         code: "custom",
         path: ["domainVia"],
         message: "cloudfront serves a domain of your own: set domainName and hostedZoneId too (without a domain CloudFront is always in front)",
+      });
+    }
+    if (c.auth === "cognito" && !c.cognitoDomainPrefix) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cognitoDomainPrefix"],
+        message: "auth cognito needs the hosted sign-in domain prefix, unique in the region (e.g. estat-mcp-dev-<your org>)",
       });
     }
     checkAws(c, ctx);

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Cdn } from "../aws/cdn.ts";
+import { CognitoAuth } from "../aws/cognito.ts";
 import { logsConsoleUrl } from "../aws/console.ts";
 import { DataLake } from "../aws/data-lake.ts";
 import { ContainerImage } from "../aws/image.ts";
@@ -9,7 +10,7 @@ import { Secrets } from "../aws/secrets.ts";
 import { Waf } from "../aws/waf.ts";
 import type { TargetConfig } from "../config.ts";
 import { clientConfigs } from "../shared/client-configs.ts";
-import { serverEnv } from "../shared/server-env.ts";
+import { SERVER_SECRETS, serverEnv } from "../shared/server-env.ts";
 import { awsFargateTimeouts } from "../shared/timeouts.ts";
 import type { TargetOutputs } from "../targets.ts";
 import { HEALTH_CHECK_PATH, LoadBalancer } from "./load-balancer.ts";
@@ -69,6 +70,19 @@ export function deployAwsFargate(c: TargetConfig<"aws-fargate">): TargetOutputs 
       })
     : undefined;
   const host = domain ? pulumi.output(domain.domainName) : cdn!.domainName;
+  const endpoint = pulumi.interpolate`https://${host}/mcp`;
+  // auth cognito: the server is an OAuth resource server of a pool the stack creates (no API keys:
+  // one mode per deployment, docs/oauth.md).
+  const cognito =
+    c.auth === "cognito"
+      ? new CognitoAuth(`${name}-auth`, {
+          resource: endpoint,
+          domainPrefix: c.cognitoDomainPrefix!,
+          mfa: c.cognitoMfa,
+          deletionProtection: c.deletionProtection,
+          region: aws.getRegionOutput().region,
+        })
+      : undefined;
   const service = new FargateService(`${name}-svc`, {
     vpcId: network.vpcId,
     subnetIds: c.taskSubnets === "public" ? network.publicSubnetIds : network.innerSubnetIds,
@@ -85,18 +99,21 @@ export function deployAwsFargate(c: TargetConfig<"aws-fargate">): TargetOutputs 
     cpu: c.cpu,
     memory: c.memory,
     containerPort: c.containerPort,
-    environment: serverEnv({
-      port: c.containerPort,
-      lakeUrl: lake.url,
-      allowedHosts: host,
-      logLevel: c.logLevel,
-      rateLimitPerMinute: c.rateLimitPerMinute,
-      // Proxies that append to X-Forwarded-For: the ALB, and CloudFront in front of it without a domain.
-      trustedProxyHops: cloudFront ? 2 : 1,
-      timeouts: timeouts.server,
-      memoryMiB: c.memory,
-    }),
-    secrets: secrets.refs,
+    environment: {
+      ...serverEnv({
+        port: c.containerPort,
+        lakeUrl: lake.url,
+        allowedHosts: host,
+        logLevel: c.logLevel,
+        rateLimitPerMinute: c.rateLimitPerMinute,
+        // Proxies that append to X-Forwarded-For: the ALB, and CloudFront in front of it without a domain.
+        trustedProxyHops: cloudFront ? 2 : 1,
+        timeouts: timeouts.server,
+        memoryMiB: c.memory,
+      }),
+      ...(cognito ? oauthEnv(cognito, host) : {}),
+    },
+    secrets: cognito ? secrets.refs.filter((r) => r.name !== SERVER_SECRETS.apiKeys) : secrets.refs,
     secretReadStatements: secrets.readStatements(),
     taskStatements: lake.accessStatements(),
     logRetentionDays: c.logRetentionDays,
@@ -120,19 +137,36 @@ export function deployAwsFargate(c: TargetConfig<"aws-fargate">): TargetOutputs 
     p99LatencySeconds: c.p99LatencySeconds,
     dashboard: c.dashboard,
   });
-  const endpoint = pulumi.interpolate`https://${host}/mcp`;
+  // With Cognito there is no key: the configurations are the keyless ones, and clients sign in.
+  const apiKey = cognito
+    ? pulumi.secret(pulumi.interpolate`none: this stack signs users in with Cognito at ${cognito.signInDomain}`)
+    : secrets.apiKey;
   return {
     endpoint,
     healthUrl: pulumi.interpolate`https://${host}${HEALTH_CHECK_PATH}`,
-    apiKey: secrets.apiKey,
+    apiKey,
     clientConfigs: pulumi.secret(
-      pulumi.all([endpoint, secrets.apiKey]).apply(([e, k]) => clientConfigs(e, k)),
+      cognito
+        ? endpoint.apply((e) => clientConfigs(e, undefined))
+        : pulumi.all([endpoint, secrets.apiKey]).apply(([e, k]) => clientConfigs(e, k)),
     ),
+    ...(cognito ? { signInUrl: cognito.signInDomain } : {}),
     dataLakeUrl: lake.url,
     logsUrl: logsConsoleUrl(service.logGroup.name),
     dashboardUrl: monitoring.dashboardUrl,
     dataLakeBucket: lake.bucket.bucket,
     imageUri: image.imageUri,
     logGroupName: service.logGroup.name,
+  };
+}
+
+/** The server's OAuth settings for a Cognito pool (server/config-oauth.ts, the Cognito-style mode). */
+function oauthEnv(cognito: CognitoAuth, host: pulumi.Output<string>): Record<string, pulumi.Input<string>> {
+  return {
+    MCP_AUTH: "oauth",
+    PUBLIC_BASE_URL: pulumi.interpolate`https://${host}`,
+    OAUTH_ISSUER: cognito.issuer,
+    OAUTH_CLIENT_IDS: cognito.clientIds,
+    OAUTH_SCOPE_PREFIX: cognito.scopePrefix,
   };
 }

@@ -144,7 +144,7 @@ describe("stack configuration (stacks/config.ts)", () => {
         stack,
       );
     }
-    const optional = ["domainName", "hostedZoneId", "alarmEmail"];
+    const optional = ["domainName", "hostedZoneId", "alarmEmail", "cognitoDomainPrefix"];
     const plain = (target: string) => configKeys(target).filter((k) => !["estatAppId", "apiKeys"].includes(k));
     assert.deepEqual(
       plain("aws-fargate").filter((k) => !(k in DEFAULTS) && !optional.includes(k)),
