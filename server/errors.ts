@@ -1,47 +1,30 @@
-import { EstatError } from "./estat/errors.ts";
-import { InputError } from "./estat/service.ts";
-
-// Lake errors are recognised by name, not class: the lake is imported lazily (lake/lazy.ts), and when the
-// test runner loads modules through tsx's require path, that dynamic import gets a second copy of the
-// class (seen: `instanceof LakeError` failed in the suite), so `instanceof` would miss them.
-
-/** An error whose message is written for the caller (a person or a model) and may be shown as is. */
-export function isPublicError(err: unknown): err is Error {
-  return (
-    err instanceof EstatError ||
-    err instanceof InputError ||
-    (err instanceof Error && (err.name === "LakeError" || err.name === "ToolTimeoutError"))
-  );
+/**
+ * One error model, Koa's: an error is public (its message is written for the caller, a person or a model,
+ * and may be shown as is) when it carries `expose: true` and a numeric `status`, the HTTP status that fits
+ * it. Recognised by that shape, never by class identity: the lake is imported lazily (lake/lazy.ts), and
+ * under tsx's require path that import can load a second copy of a class, so `instanceof` would miss it.
+ */
+export interface PublicError extends Error {
+  readonly status: number;
+  readonly expose: true;
 }
 
-/** The HTTP status that fits a tool failure on the plain-HTTP face. */
+export function isPublicError(err: unknown): err is PublicError {
+  if (!(err instanceof Error)) return false;
+  const e = err as Partial<PublicError>;
+  return e.expose === true && typeof e.status === "number";
+}
+
+/** The HTTP status that fits a tool failure on the plain-HTTP face: a public error's own, else 500. */
 export function statusFor(err: unknown): number {
-  if (err instanceof InputError) return 400;
-  if (err instanceof EstatError) {
-    switch (err.kind) {
-      case "parameter":
-        return 400;
-      case "not_found":
-        return 404;
-      case "no_app_id":
-      case "unavailable":
-      case "busy":
-        return 503;
-      case "timeout":
-        return 504;
-      case "aborted":
-        return 499;
-      default:
-        return 502;
-    }
-  }
-  if (err instanceof Error && err.name === "ToolTimeoutError") return 504;
-  if (err instanceof Error && err.name === "LakeError") return (err as { status?: number }).status ?? 503;
-  return 500;
+  return isPublicError(err) ? err.status : 500;
 }
 
+/** A tool ran past its deadline (504); the message says what to do next. */
 export class ToolTimeoutError extends Error {
   override name = "ToolTimeoutError";
+  readonly status = 504;
+  readonly expose = true;
 }
 
 /** Never let a secret out: replace every occurrence of each secret in a text. */

@@ -12,9 +12,8 @@ import {
   type ServerContext,
   type StandardSchemaWithJSON,
 } from "@modelcontextprotocol/server";
-import { deadline } from "./deadline.ts";
-import { ToolTimeoutError, toolErrorMessage } from "./errors.ts";
 import type { ToolDef } from "./tools/registry.ts";
+import { mcpToolResult, runTool } from "./tools/run.ts";
 
 export const SERVER_INFO = { name: "estat-mcp-cloud", version: "0.1.0" };
 
@@ -195,7 +194,6 @@ async function callTool(
       ? undefined
       : (p: { progress: number; total?: number; message?: string }) =>
           ctx.mcpReq.notify({ method: "notifications/progress", params: { progressToken: token, ...p } });
-  const limit = deadline(ctx.mcpReq.signal, opts.toolTimeoutMs);
   // A related message turns the pending JSON answer into an SSE stream, which the SDK keeps alive with
   // comments every 15 s: proxies that cut idle connections (ALB, CloudFront, Heroku, nginx) see bytes.
   const streamTimer = setTimeout(() => {
@@ -206,26 +204,15 @@ async function callTool(
     note.catch(() => {});
   }, opts.streamAfterMs);
   try {
-    const out = await tool.run(args, { signal: limit.signal, progress });
-    return { content: [{ type: "text", text: out.text }], structuredContent: out.structured };
-  } catch (err) {
-    const failure = limit.timedOut
-      ? new ToolTimeoutError(
-          `${tool.name} did not finish within ${Math.round(opts.toolTimeoutMs / 1000)} s. Narrow the request and try again.`,
-        )
-      : err;
-    opts.onToolError?.(tool.name, failure);
-    return {
-      isError: true,
-      content: [
-        {
-          type: "text",
-          text: toolErrorMessage(failure, opts.secrets ?? [], args),
-        },
-      ],
-    };
+    const outcome = await runTool(tool, args, {
+      signal: ctx.mcpReq.signal,
+      deadlineMs: opts.toolTimeoutMs,
+      progress,
+      secrets: opts.secrets ?? [],
+      onFailure: opts.onToolError,
+    });
+    return mcpToolResult(outcome);
   } finally {
     clearTimeout(streamTimer);
-    limit.dispose();
   }
 }

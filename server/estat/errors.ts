@@ -25,6 +25,9 @@ export class EstatError extends Error {
   readonly httpStatus?: number;
   /** Whether trying again later may succeed (timeouts, resets, 5xx, e-Stat 2xx statuses). */
   readonly retryable: boolean;
+  /** A public error (Koa's shape, see server/errors.ts): the HTTP status that fits this kind. */
+  readonly status: number;
+  readonly expose = true;
 
   constructor(
     kind: EstatErrorKind,
@@ -36,8 +39,19 @@ export class EstatError extends Error {
     this.estatStatus = opts.estatStatus;
     this.httpStatus = opts.httpStatus;
     this.retryable = kind === "upstream" || kind === "timeout" || kind === "unavailable";
+    this.status = STATUS_OF[kind] ?? 502;
   }
 }
+
+const STATUS_OF: Partial<Record<EstatErrorKind, number>> = {
+  parameter: 400,
+  not_found: 404,
+  no_app_id: 503,
+  unavailable: 503,
+  busy: 503,
+  timeout: 504,
+  aborted: 499,
+};
 
 /** Map e-Stat's RESULT.STATUS (0 and 1 are not errors) to an error with an actionable message. */
 export function errorForStatus(status: number, estatMessage: string, httpStatus?: number): EstatError {

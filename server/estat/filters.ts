@@ -18,6 +18,9 @@ export interface ResolvedFilters {
 /** A user-fixable problem with a tool's arguments: the message lists what would work. */
 export class InputError extends Error {
   override name = "InputError";
+  /** A public error (Koa's shape, see server/errors.ts): the caller fixes its arguments. */
+  readonly status = 400;
+  readonly expose = true;
 }
 
 const SUFFIXES = ["Level", "From", "To"] as const;

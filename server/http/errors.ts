@@ -3,11 +3,13 @@
  * generically, in the body format of the path's face (JSON-RPC on /mcp, `{ success, error }` elsewhere).
  */
 import type Koa from "koa";
+import { isPublicError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 
 /** An answer decided before the route ran (bad host, no key, body too large…), with its exact body. */
 export class HttpError extends Error {
   readonly status: number;
+  readonly expose = true;
   readonly body: unknown;
   constructor(status: number, message: string, body?: unknown) {
     super(message);
@@ -22,12 +24,17 @@ export const rpcError = (code: number, message: string, id: unknown = null) => (
   id,
 });
 
+/** An HttpError by its shape (a public error with the body to send), not by class identity. */
+export function isAnswer(err: unknown): err is HttpError {
+  return isPublicError(err) && "body" in err;
+}
+
 export function errors(logger: Logger): Koa.Middleware {
   return async (ctx, next) => {
     try {
       await next();
     } catch (err) {
-      if (err instanceof HttpError) {
+      if (isAnswer(err)) {
         ctx.status = err.status;
         ctx.body = err.body ?? { success: false, error: err.message };
         return;

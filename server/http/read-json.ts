@@ -1,7 +1,7 @@
 /** Read a JSON body within the size limit; bad JSON is a 400 (a JSON-RPC parse error on /mcp). */
 import type Koa from "koa";
 import getRawBody from "raw-body";
-import { HttpError, rpcError } from "./errors.ts";
+import { HttpError, isAnswer, rpcError } from "./errors.ts";
 
 const MAX_JSON_DEPTH = 32;
 
@@ -30,7 +30,7 @@ export async function readJson(ctx: Koa.Context, limit: number, rpc = false): Pr
     }
     return value;
   } catch (err) {
-    if (err instanceof HttpError) throw err;
+    if (isAnswer(err)) throw err;
     const message = "Parse error: the body is not valid JSON.";
     throw new HttpError(400, message, rpc ? rpcError(-32700, message) : { success: false, error: message });
   }

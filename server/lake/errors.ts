@@ -6,6 +6,8 @@
  */
 export class LakeError extends Error {
   readonly status: number;
+  /** A public error (Koa's shape, see server/errors.ts): its message is written for the caller. */
+  readonly expose = true;
   constructor(message: string, status = 500, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "LakeError";

@@ -3,6 +3,7 @@
  * read from the lake, so lake tools can name classes without asking e-Stat.
  */
 import { text } from "node:stream/consumers";
+import { isPublicError } from "../errors.ts";
 import type { Dimension } from "../estat/normalize.ts";
 import { InputError, resolveClass } from "../estat/filters.ts";
 import type { Lake, WhereCondition } from "../lake/index.ts";
@@ -40,7 +41,7 @@ export function whereWithCodes(
       try {
         return resolveClass(dim, String(v)).code;
       } catch (err) {
-        if (!(err instanceof InputError)) throw err;
+        if (!(isPublicError(err) && err.status === 400)) throw err;
         throw new InputError(
           `${err.message} In ${datasetId}, "${column}" holds codes and "${column}Name" holds labels.`,
         );

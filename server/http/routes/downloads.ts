@@ -1,7 +1,7 @@
 /** GET /datasets/…: the filesystem lake's download links, signed and time-limited, behind the API keys. */
 import Router from "@koa/router";
 import { verifyDownload } from "../../lake/download.ts";
-import { LakeError } from "../../lake/errors.ts";
+import { isPublicError } from "../../errors.ts";
 import type { Lake } from "../../lake/types.ts";
 import { HttpError } from "../errors.ts";
 
@@ -12,15 +12,15 @@ export function downloadRoutes(lake: Lake, signingKey: string): Router {
     try {
       target = verifyDownload(ctx.path, ctx.query as Record<string, string>, signingKey);
     } catch (err) {
-      throw new HttpError(err instanceof LakeError ? err.status : 400, "bad link", {
+      throw new HttpError(isPublicError(err) ? err.status : 400, "bad link", {
         success: false,
         error: err instanceof Error ? err.message : "Invalid download link.",
       });
     }
     const file = await lake.openDownload(target.datasetId, target.file).catch((err: unknown) => {
-      throw new HttpError(err instanceof LakeError ? err.status : 500, "download failed", {
+      throw new HttpError(isPublicError(err) ? err.status : 500, "download failed", {
         success: false,
-        error: err instanceof LakeError ? err.message : "Download failed.",
+        error: isPublicError(err) ? err.message : "Download failed.",
       });
     });
     ctx.set("Content-Disposition", `attachment; filename="${file.fileName}"`);

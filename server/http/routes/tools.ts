@@ -3,9 +3,9 @@ import Router from "@koa/router";
 import type Koa from "koa";
 import { z } from "zod";
 import { requestContext } from "../../context.ts";
-import { deadline } from "../../deadline.ts";
-import { publicText, statusFor, ToolTimeoutError, toolErrorMessage } from "../../errors.ts";
+import { publicText } from "../../errors.ts";
 import type { ToolDef } from "../../tools/registry.ts";
+import { executeBody, runTool } from "../../tools/run.ts";
 import { HttpError } from "../errors.ts";
 import { readJson } from "../read-json.ts";
 import type { ToolFailed } from "../tool-log.ts";
@@ -79,30 +79,25 @@ export function toolRoutes(opts: ToolRoutesOptions): Router {
     // "close" fires as soon as its body has been read).
     ctx.res.once("close", onClose);
     const limitMs = Math.min(opts.executeTimeoutMs ?? opts.toolTimeoutMs, opts.toolTimeoutMs);
-    const limit = deadline(gone.signal, limitMs);
+    const s = Math.round(limitMs / 1000);
     try {
-      const out = await tool.run(args.data, { signal: limit.signal });
-      ctx.body = { success: true, result: out.structured };
-    } catch (err) {
-      const failure = limit.timedOut
-        ? new ToolTimeoutError(executeTimeoutMessage(tool.name, limitMs, opts.toolTimeoutMs))
-        : err;
-      opts.toolFailed(tool.name, failure);
-      ctx.status = statusFor(failure);
-      ctx.body = { success: false, error: toolErrorMessage(failure, opts.secrets, parsed.data.arguments) };
+      const outcome = await runTool(tool, args.data, {
+        signal: gone.signal,
+        deadlineMs: limitMs,
+        // Below the tool deadline, /execute's own deadline says where a longer call can run.
+        timeoutHint:
+          limitMs < opts.toolTimeoutMs
+            ? `POST /execute answers within ${s} s on this server; run long calls over POST /mcp, which streams them.`
+            : undefined,
+        secrets: opts.secrets,
+        onFailure: opts.toolFailed,
+      });
+      const answer = executeBody(outcome);
+      ctx.status = answer.status;
+      ctx.body = answer.body;
     } finally {
-      limit.dispose();
       ctx.res.off("close", onClose);
     }
   });
   return router;
-}
-
-/** Below the tool deadline, /execute's own deadline says where a longer call can run. */
-function executeTimeoutMessage(toolName: string, limitMs: number, toolTimeoutMs: number): string {
-  const s = Math.round(limitMs / 1000);
-  const base = `${toolName} did not finish within ${s} s.`;
-  return limitMs < toolTimeoutMs
-    ? `${base} POST /execute answers within ${s} s on this server; run long calls over POST /mcp, which streams them.`
-    : base;
 }

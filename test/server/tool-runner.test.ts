@@ -1,0 +1,141 @@
+// One tool runner (server/tools/run.ts) for /mcp and POST /execute: the same failure gives the same
+// words on both faces. Each kind is provoked for real (the fake e-Stat, a lake nobody listens for)
+// and asked over both faces of a listening server.
+import assert from "node:assert/strict";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { EstatClient } from "../../server/estat/client.ts";
+import { EstatService } from "../../server/estat/service.ts";
+import { lazyLake } from "../../server/lake/lazy.ts";
+import { createTools } from "../../server/tools/index.ts";
+import { executeBody, mcpToolResult, runTool } from "../../server/tools/run.ts";
+import { FakeEstat } from "../helpers/fake-estat.ts";
+import { connect, type Running, startServer, text } from "../helpers/server.ts";
+
+async function bothFaces(srv: Running, name: string, args: Record<string, unknown>) {
+  const client = await connect(srv.base, "modern");
+  const r = await client.callTool({ name, arguments: args });
+  await client.close();
+  assert.equal(r.isError, true, `an error over /mcp: ${text(r)}`);
+  const res = await fetch(`${srv.base}/execute`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ tool_name: name, arguments: args }),
+  });
+  const body = (await res.json()) as { success: boolean; error: string };
+  assert.equal(body.success, false);
+  return { mcp: text(r), execute: body.error, status: res.status };
+}
+
+describe("one tool runner: /mcp and /execute give the same words for the same failure", () => {
+  let fake: FakeEstat;
+  let srv: Running;
+  before(async () => {
+    fake = await new FakeEstat().listen();
+    srv = await startServer({
+      ESTAT_API_URL: fake.url,
+      ESTAT_APP_ID: fake.appId,
+      ESTAT_TIMEOUT_MS: "4000",
+      ESTAT_RETRIES: "0",
+      RATE_LIMIT_PER_MINUTE: "0",
+      TOOL_TIMEOUT_MS: "1000",
+    });
+  });
+  afterEach(() => fake.reset());
+  after(async () => {
+    await srv.close();
+    await fake.close();
+  });
+
+  it("an unknown table (404)", async () => {
+    const r = await bothFaces(srv, "get_meta_info", { statsDataId: "0000000001" });
+    assert.match(r.mcp, /^e-Stat has no such data \(status 300\)\./);
+    assert.equal(r.execute, r.mcp);
+    assert.equal(r.status, 404);
+  });
+
+  it("bad input: a filter on a dimension the table does not have (400)", async () => {
+    const r = await bothFaces(srv, "get_stats_data", { statsDataId: "0003445078", filters: { nosuch: "x" } });
+    assert.match(r.mcp, /nosuch/);
+    assert.equal(r.execute, r.mcp);
+    assert.equal(r.status, 400);
+  });
+
+  it("e-Stat down (503 upstream)", async () => {
+    fake.on("getStatsList", () => ({ status: 503, body: "<html>Service Unavailable</html>" }));
+    const r = await bothFaces(srv, "search_stats", { query: "停止中" });
+    assert.equal(r.mcp, "e-Stat answered HTTP 503. Try again later.");
+    assert.equal(r.execute, r.mcp);
+  });
+
+  it("the tool deadline (504)", async () => {
+    fake.on("getStatsList", () => ({ delayMs: 3000 }));
+    const r = await bothFaces(srv, "search_stats", { query: "遅い" });
+    assert.equal(r.mcp, "search_stats did not finish within 1 s. Narrow the request and try again.");
+    assert.equal(r.execute, r.mcp);
+    assert.equal(r.status, 504);
+  });
+});
+
+describe("one tool runner: the lake unreachable, on both faces", () => {
+  let srv: Running;
+  before(async () => {
+    // An S3 lake whose endpoint nobody listens on: every call is refused (ECONNREFUSED).
+    srv = await startServer({
+      ESTAT_APP_ID: "tool-runner-app-id-00",
+      DATA_LAKE: "s3://lake/p",
+      S3_ENDPOINT: "http://127.0.0.1:9",
+      S3_ACCESS_KEY_ID: "tool-runner-key",
+      S3_SECRET_ACCESS_KEY: "tool-runner-secret-0000",
+      AWS_REGION: "us-east-1",
+    });
+  });
+  after(() => srv.close());
+
+  it("says the same words about the lake (503)", async () => {
+    const r = await bothFaces(srv, "list_datasets", {});
+    assert.match(r.mcp, /^The data lake at s3:\/\/lake\/p is unreachable \(ECONNREFUSED\)/);
+    assert.equal(r.execute, r.mcp);
+    assert.equal(r.status, 503);
+  });
+});
+
+describe("one tool runner: a cancelled call", () => {
+  // Once the caller has gone neither face can send a body, so this runs the real tool through runTool
+  // as each face calls it (the /mcp options and /execute's shorter deadline with its hint) and
+  // compares what each face's body would say.
+  it("gives the same words with either face's options", async () => {
+    const fake = await new FakeEstat().listen();
+    fake.on("getStatsList", () => ({ delayMs: 2000 }));
+    const estat = new EstatService(
+      new EstatClient({
+        baseUrl: fake.url,
+        appId: fake.appId,
+        timeoutMs: 4000,
+        maxConcurrency: 4,
+        retries: 0,
+        retryBaseMs: 5,
+        cacheMaxBytes: 1024 * 1024,
+        cacheTtlMs: 60_000,
+      }),
+    );
+    const dir = await mkdtemp(join(tmpdir(), "tool-runner-lake-"));
+    const tool = createTools({ estat, lake: lazyLake(`file://${dir}`, {}) }).find((t) => t.name === "search_stats");
+    assert.ok(tool);
+    const cancelled = async (opts: { deadlineMs: number; timeoutHint?: string }) => {
+      const gone = new AbortController();
+      setTimeout(() => gone.abort(), 100);
+      return runTool(tool, { query: "取消" }, { ...opts, signal: gone.signal, secrets: [fake.appId] });
+    };
+    const viaMcp = mcpToolResult(await cancelled({ deadlineMs: 5000 }));
+    const viaExecute = executeBody(
+      await cancelled({ deadlineMs: 3000, timeoutHint: "POST /execute answers within 3 s on this server." }),
+    );
+    await fake.close();
+    assert.equal(viaMcp.isError, true);
+    const words = viaMcp.content[0].text;
+    assert.equal(words, "The request was cancelled before e-Stat answered.");
+    assert.deepEqual(viaExecute, { status: 499, body: { success: false, error: words } });
+  });
+});
