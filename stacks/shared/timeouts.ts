@@ -91,6 +91,12 @@ export interface TimeoutChain {
   maxStopTimeoutS?: number;
   /** A Lambda function and, with API Gateway in front, its streaming integration. */
   lambda?: { functionTimeoutS: number; integrationTimeoutMs?: number; streamIdleTimeoutS?: number };
+  /**
+   * The platform drains an instance itself before SIGTERM (Cloud Run): it stops routing to it and lets
+   * the requests it holds run up to the request timeout, so SIGTERM finds it idle and the grace only has
+   * to cover the exit. The request timeout must then outlast a whole call instead.
+   */
+  platformDrain?: { requestTimeoutS: number };
 }
 
 /** The relations a chain must keep, each with what breaks otherwise. Empty: the chain holds. */
@@ -108,9 +114,16 @@ export function chainProblems(c: TimeoutChain): string[] {
     s.executeTimeoutMs <= s.toolTimeoutMs,
     `the /execute deadline (${s.executeTimeoutMs} ms) must not exceed the tool deadline (${s.toolTimeoutMs} ms)`,
   );
-  // Drain: tool deadline ← grace ← stop timeout (SIGTERM may come while calls run).
+  // Drain: tool deadline ← grace ← stop timeout (SIGTERM may come while calls run), or tool deadline ←
+  // the platform's request timeout where the platform drains before SIGTERM.
+  if (c.platformDrain) {
+    need(
+      c.platformDrain.requestTimeoutS * 1000 >= s.toolTimeoutMs + m,
+      `the platform's request timeout (${c.platformDrain.requestTimeoutS} s) must let a whole call finish (tool deadline ${s.toolTimeoutMs} ms + ${m} ms)`,
+    );
+  }
   need(
-    s.toolTimeoutMs + m <= s.shutdownGraceMs,
+    c.platformDrain !== undefined || s.toolTimeoutMs + m <= s.shutdownGraceMs,
     `the server's grace (${s.shutdownGraceMs} ms) must let a whole call finish (tool deadline ${s.toolTimeoutMs} ms + ${m} ms)`,
   );
   need(
