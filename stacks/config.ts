@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { awsFargate } from "./aws-fargate/config.ts";
+import { gcpCloudRun } from "./gcp-cloud-run/config.ts";
 import { kubernetes } from "./kubernetes/config.ts";
 import { awsLambda } from "./aws-lambda/config.ts";
 import { bool, int, oneOf, type TargetSlice } from "./shared/settings.ts";
@@ -8,7 +9,7 @@ import { bool, int, oneOf, type TargetSlice } from "./shared/settings.ts";
 /** The project's config namespace: `pulumi config set estat-mcp:<key>`. */
 export const PROJECT = "estat-mcp";
 
-export const PLANNED_TARGETS = ["gcp-cloud-run"] as const;
+export const PLANNED_TARGETS: readonly string[] = [];
 
 /** Keys every target has: what the server is told, and what happens to the data and the alarms. */
 const COMMON_SHAPE = {
@@ -28,7 +29,7 @@ function option<T extends string, S extends z.ZodRawShape>(slice: TargetSlice<T,
 }
 
 /** Every built target. A new target adds its slice here: `option(awsLambda),`. */
-const OPTIONS = [option(awsFargate), option(kubernetes), option(awsLambda)] as const;
+const OPTIONS = [option(awsFargate), option(kubernetes), option(awsLambda), option(gcpCloudRun)] as const;
 
 export type TargetName = z.infer<(typeof OPTIONS)[number]["schema"]>["target"];
 export const TARGET_NAMES = OPTIONS.map((o) => o.slice.target) as TargetName[];
@@ -41,7 +42,7 @@ const Settings = z.discriminatedUnion(
   {
     error: (i) =>
       i.code === "invalid_union"
-        ? `unknown target "${String((i.input as { target?: unknown })?.target)}". Valid: ${TARGET_NAMES.join(", ")} (planned, not built yet: ${PLANNED_TARGETS.join(", ")})`
+        ? `unknown target "${String((i.input as { target?: unknown })?.target)}". Valid: ${TARGET_NAMES.join(", ")}${PLANNED_TARGETS.length ? ` (planned, not built yet: ${PLANNED_TARGETS.join(", ")})` : ""}`
         : undefined,
   },
 );

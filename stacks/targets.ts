@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { deployAwsFargate } from "./aws-fargate/index.ts";
+import { deployGcpCloudRun } from "./gcp-cloud-run/index.ts";
 import { deployKubernetes } from "./kubernetes/index.ts";
 import { deployAwsLambda } from "./aws-lambda/index.ts";
 import type { StackConfig, TargetConfig, TargetName } from "./config.ts";
@@ -34,6 +35,7 @@ export const TARGETS: { [T in TargetName]: Deploy<T> } = {
   "aws-fargate": deployAwsFargate,
   kubernetes: deployKubernetes,
   "aws-lambda": deployAwsLambda,
+  "gcp-cloud-run": deployGcpCloudRun,
 };
 
 /** `TARGETS[config.target](config)`. TypeScript cannot tie the entry to the config's own variant: cast once here. */

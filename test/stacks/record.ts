@@ -5,6 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 
 export const ACCOUNT = "123456789012";
 export const REGION = "ap-northeast-1";
+/** The Google Cloud project number the mocks answer (getProject). */
+export const GCP_PROJECT_NUMBER = "210987654321";
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
 interface Recorded {
@@ -109,6 +111,28 @@ function computed(type: string, name: string, inputs: Record<string, any>): Reco
       return { arn: `arn:aws:apigateway:${REGION}::/restapis/${inputs.restApi}/stages/${inputs.stageName}` };
     case "aws:apigateway/domainName:DomainName":
       return { ...base, regionalDomainName: `d-abc123def4.execute-api.${REGION}.amazonaws.com`, regionalZoneId: "Z1YSHQZHG15GKL" };
+    case "gcp:cloudrunv2/service:Service":
+      return { name: inputs.name, uri: `https://${inputs.name}-x7kqpbzr4a-an.a.run.app` };
+    case "gcp:storage/bucket:Bucket": {
+      const bucket = inputs.name ?? `${name}-a1b2c3d`;
+      return { name: bucket, url: `gs://${bucket}` };
+    }
+    case "gcp:storage/hmacKey:HmacKey":
+      return { accessId: "GOOG1EMOCKHMACACCESSID0123456789", secret: "mockHmacSecret0123456789abcdefghijklmnop" };
+    case "gcp:secretmanager/secret:Secret":
+      return { secretId: inputs.secretId, name: `projects/${GCP_PROJECT_NUMBER}/secrets/${inputs.secretId}` };
+    case "gcp:secretmanager/secretVersion:SecretVersion":
+      return { version: "1", name: `${inputs.secret}/versions/1` };
+    case "gcp:serviceaccount/account:Account":
+      return { email: `${inputs.accountId}@${inputs.project}.iam.gserviceaccount.com`, name: inputs.accountId };
+    case "gcp:artifactregistry/repository:Repository":
+      return { name: inputs.repositoryId };
+    case "docker-build:index:Image":
+      return { digest: `sha256:${"0".repeat(64)}`, ref: `${inputs.tags?.[0]}` };
+    case "gcp:monitoring/dashboard:Dashboard":
+      return { id: `projects/${GCP_PROJECT_NUMBER}/dashboards/0f1e2d3c` };
+    case "gcp:compute/globalAddress:GlobalAddress":
+      return { address: "203.0.113.10" };
     case "aws:route53/record:Record":
       return { fqdn: String(inputs.name).replace(/\.$/, "") };
     default:
@@ -123,7 +147,12 @@ pulumi.runtime.setMocks(
       if (SLOW_TYPES.includes(args.type)) await new Promise((r) => setTimeout(r, 100));
       const inputs = unwrap(args.inputs);
       const state = { ...inputs, ...computed(args.type, args.name, inputs) };
-      const id = args.type === "aws:ec2/securityGroup:SecurityGroup" ? `sg-${args.name}` : `${args.name}-id`;
+      const id =
+        args.type === "aws:ec2/securityGroup:SecurityGroup"
+          ? `sg-${args.name}`
+          : args.type === "gcp:monitoring/dashboard:Dashboard"
+            ? String(state.id)
+            : `${args.name}-id`;
       resources.push({
         id,
         type: args.type,
@@ -150,6 +179,10 @@ pulumi.runtime.setMocks(
             arn: `arn:aws:kms:${REGION}:${ACCOUNT}:alias/aws/ssm`,
             id: args.inputs.name,
           };
+        case "gcp:organizations/getClientConfig:getClientConfig":
+          return { accessToken: "ya29.mock-access-token", project: "", region: "", zone: "", id: "client" };
+        case "gcp:organizations/getProject:getProject":
+          return { projectId: args.inputs.projectId, number: GCP_PROJECT_NUMBER, name: args.inputs.projectId, id: args.inputs.projectId };
         case "aws:ec2/getManagedPrefixList:getManagedPrefixList":
           return { id: "pl-58a04531", name: args.inputs.name };
         default:
