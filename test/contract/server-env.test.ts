@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { parseEnv, ssmParametersOf } from "../../server/config.ts";
 import { readdirSync } from "node:fs";
+import { gcpCloudRunTimeouts } from "../../stacks/gcp-cloud-run/timeouts.ts";
 import { kubernetesTimeouts } from "../../stacks/kubernetes/timeouts.ts";
 import { awsFargateTimeouts, awsLambdaTimeouts, type TimeoutChain } from "../../stacks/shared/timeouts.ts";
 import { json, one, prodWithCloudFrontDomain, prodWithDomain, type Run, runStack, stackFile } from "../stacks/harness.ts";
@@ -24,6 +25,8 @@ interface Row {
   env: (run: Run) => { plain: Record<string, string>; secrets: string[] };
   /** The timeout chain the target was built with. */
   chain: TimeoutChain;
+  /** Secrets beyond the server's own two that the platform injects (stand-ins by name). */
+  extraSecrets?: Record<string, string>;
   expect: {
     port: number;
     lake: string;
@@ -54,6 +57,36 @@ function podEnv(run: Run) {
     secrets: env.filter((e) => e.valueFrom !== undefined).map((e) => e.name),
   };
 }
+
+/**
+ * A Cloud Run container's env: plain values, the names filled from Secret Manager, and PORT, which Cloud
+ * Run reserves and sets itself from the container port.
+ */
+function cloudRunEnv(run: Run) {
+  const c = one(run, "gcp:cloudrunv2/service:Service").inputs.template.containers[0];
+  const env: { name: string; value?: string; valueSource?: unknown }[] = c.envs;
+  return {
+    plain: {
+      ...Object.fromEntries(env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value as string])),
+      PORT: String(c.ports.containerPort),
+    },
+    secrets: env.filter((e) => e.valueSource !== undefined).map((e) => e.name),
+  };
+}
+
+/** What a Cloud Run instance runs with: the run.app host, Cloud Run's front end as the one proxy. */
+const ON_CLOUD_RUN: Omit<Row["expect"], "hosts"> = {
+  port: 8080,
+  lake: "s3://estat-mcp-lake-a1b2c3d",
+  proxyHops: 1,
+  keepAliveTimeoutMs: 620_000,
+  shutdownGraceMs: 5_000,
+  toolTimeoutMs: 100_000,
+  executeTimeoutMs: 100_000,
+  estatTimeoutMs: 60_000,
+};
+/** The Cloud Run stacks' HMAC key, injected from Secret Manager. */
+const HMAC_SECRETS = { S3_ACCESS_KEY_ID: "GOOG1EPLACEHOLDER", S3_SECRET_ACCESS_KEY: "placeholder-hmac-secret" };
 
 /** What a kubernetes pod behind ingress-nginx (or a Gateway) runs with. */
 const BEHIND_INGRESS = {
@@ -178,6 +211,31 @@ const ROWS: Row[] = [
     chain: awsLambdaTimeouts({ functionTimeoutS: 120, apiGateway: false }),
     expect: { ...LAMBDA_BEHIND_API, hosts: [] },
   },
+  {
+    label: "gcp-cloud-run gcp-dev (Cloud Run front end → instance, scale to zero)",
+    run: () => runStack("gcp-dev"),
+    env: cloudRunEnv,
+    chain: gcpCloudRunTimeouts(),
+    extraSecrets: HMAC_SECRETS,
+    expect: { ...ON_CLOUD_RUN, hosts: ["estat-mcp-gcp-dev-210987654321.asia-northeast1.run.app"] },
+  },
+  {
+    label: "gcp-cloud-run gcp-prod (Cloud Run front end → warm instance)",
+    run: () => runStack("gcp-prod"),
+    env: cloudRunEnv,
+    chain: gcpCloudRunTimeouts(),
+    extraSecrets: HMAC_SECRETS,
+    expect: { ...ON_CLOUD_RUN, hosts: ["estat-mcp-gcp-prod-210987654321.asia-northeast1.run.app"] },
+  },
+  {
+    label: "gcp-cloud-run gcp-prod with the load balancer (HTTPS LB + Cloud Armor → instance)",
+    run: () =>
+      runStack("gcp-prod", { ...stackFile("gcp-prod"), "estat-mcp:loadBalancer": "true", "estat-mcp:domainName": "mcp.example.jp" }),
+    env: cloudRunEnv,
+    chain: gcpCloudRunTimeouts(),
+    extraSecrets: HMAC_SECRETS,
+    expect: { ...ON_CLOUD_RUN, hosts: ["mcp.example.jp"], proxyHops: 2 },
+  },
 ];
 
 /** A different value of the same kind: a number + 1, anything else with a character appended. */
@@ -199,8 +257,9 @@ describe("the env contract: each target's server env through the server's parseE
         const run = await row.run();
         assert.deepEqual(run.errors, []);
         const { plain, secrets } = row.env(run);
-        assert.deepEqual(secrets.toSorted(), Object.keys(PLACEHOLDER_SECRETS).toSorted());
-        env = { ...plain, ...Object.fromEntries(secrets.map((s) => [s, PLACEHOLDER_SECRETS[s]])) };
+        const injected = { ...PLACEHOLDER_SECRETS, ...row.extraSecrets };
+        assert.deepEqual(secrets.toSorted(), Object.keys(injected).toSorted());
+        env = { ...plain, ...Object.fromEntries(secrets.map((s) => [s, injected[s]])) };
       });
 
       it("is accepted, and the server runs with the values the stack meant", () => {

@@ -79,10 +79,10 @@ describe("stack configuration (stacks/config.ts)", () => {
     );
   });
 
-  it("rejects an unknown target, listing the built and the planned ones", () => {
+  it("rejects an unknown target, listing the built ones (no target is only planned now)", () => {
     assert.match(
       messageOf({ target: "aws-ec2" }),
-      /estat-mcp:target: unknown target "aws-ec2"\. Valid: aws-fargate, kubernetes, aws-lambda \(planned, not built yet: gcp-cloud-run\)/,
+      /estat-mcp:target: unknown target "aws-ec2"\. Valid: aws-fargate, kubernetes, aws-lambda, gcp-cloud-run$/m,
     );
   });
 
@@ -165,6 +165,11 @@ describe("stack configuration (stacks/config.ts)", () => {
       plain("aws-lambda").filter((k) => !(k in DEFAULTS) && !optional.includes(k)),
       [],
     );
+    // gcp-cloud-run: only the user's own project has no default.
+    assert.deepEqual(
+      plain("gcp-cloud-run").filter((k) => !(k in DEFAULTS) && !["domainName", "alarmEmail"].includes(k)),
+      ["gcpProject"],
+    );
   });
 
   it("fails the program with the exact command when the e-Stat appId secret is missing", async () => {
@@ -232,13 +237,13 @@ describe("stack configuration (stacks/config.ts)", () => {
     assert.equal(run.resources.length, 0);
     assert.equal(
       run.errors[0],
-      'Invalid stack configuration:\n  - estat-mcp:target: unknown target "aws-ec2". Valid: aws-fargate, kubernetes, aws-lambda ' +
-        "(planned, not built yet: gcp-cloud-run)\nFix with:\n  pulumi config set estat-mcp:target <aws-fargate|kubernetes|aws-lambda>",
+      'Invalid stack configuration:\n  - estat-mcp:target: unknown target "aws-ec2". Valid: aws-fargate, kubernetes, aws-lambda, gcp-cloud-run' +
+        "\nFix with:\n  pulumi config set estat-mcp:target <aws-fargate|kubernetes|aws-lambda|gcp-cloud-run>",
     );
   });
 
   it("checks keys against the chosen target's slice: common keys, the target's own, and the secrets", () => {
-    assert.deepEqual(TARGET_NAMES, ["aws-fargate", "kubernetes", "aws-lambda"]);
+    assert.deepEqual(TARGET_NAMES, ["aws-fargate", "kubernetes", "aws-lambda", "gcp-cloud-run"]);
     const keys = configKeys("aws-fargate");
     assert.deepEqual(keys.slice(0, 3), ["target", "cpu", "memory"]);
     for (const k of ["alarmEmail", "retainData", "logLevel", "rateLimitPerMinute", "waf", "domainName"]) {
@@ -249,6 +254,10 @@ describe("stack configuration (stacks/config.ts)", () => {
     const k8s = configKeys("kubernetes");
     assert.ok(!k8s.includes("cpu") && k8s.includes("image") && k8s.includes("logLevel"));
     assert.deepEqual(k8s.slice(-4), ["estatAppId", "apiKeys", "s3AccessKeyId", "s3SecretAccessKey"]);
+    const gcp = configKeys("gcp-cloud-run");
+    assert.deepEqual(gcp.slice(0, 3), ["target", "gcpProject", "gcpRegion"]);
+    assert.ok(!gcp.includes("cpu") && gcp.includes("vcpu") && gcp.includes("minInstances") && gcp.includes("logLevel"));
+    assert.deepEqual(gcp.slice(-2), ["estatAppId", "apiKeys"]);
   });
 
   it("refuses a prod stack whose alarms would notify nobody, with the command to set the address", async () => {
