@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import * as aws from "../../policy/rules/aws.js";
+import * as gcp from "../../policy/rules/gcp.js";
 import * as kubernetes from "../../policy/rules/kubernetes.js";
 import * as lambda from "../../policy/rules/lambda.js";
 
@@ -89,7 +90,7 @@ describe("policy pack as the Pulumi CLI loads it (run-policy-pack)", function ()
         assert.equal(info.getName(), "estat-mcp");
         assert.deepEqual(
           info.getPoliciesList().map((p: any) => p.getName()),
-          [aws, kubernetes, lambda].flatMap((m) => [...m.resourcePolicies, ...m.stackPolicies]).map((p) => p.name),
+          [aws, kubernetes, lambda, gcp].flatMap((m) => [...m.resourcePolicies, ...m.stackPolicies]).map((p) => p.name),
         );
         const req = new pb.AnalyzeRequest();
         req.setType("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
