@@ -9,8 +9,8 @@ const read = (name: string) => readFileSync(`${dir}${name}`, "utf8");
 describe("GitHub workflows (.github/workflows)", () => {
   const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f));
 
-  it("are the pull-request and the deploy workflows", () => {
-    assert.deepEqual(files.sort(), ["deploy.yml", "pull-request.yml"]);
+  it("are the pull-request and the deploy workflows, and the gcp stacks' one", () => {
+    assert.deepEqual(files.sort(), ["deploy.yml", "gcp.yml", "pull-request.yml"]);
   });
 
   for (const file of files) {
@@ -80,5 +80,23 @@ describe("GitHub workflows (.github/workflows)", () => {
     assert.match(prod, /environment:\n {6}name: lambda-prod/);
     assert.ok(prod.indexOf("run: npm run build") < prod.indexOf("command: up"));
     assert.match(prod, /run: scripts\/smoke-check\.sh "\$STACK"/);
+  });
+
+  it("gcp: previews both gcp stacks on pull requests, deploys gcp-dev then gcp-prod, with Workload Identity Federation only", () => {
+    const gcp = read("gcp.yml");
+    assert.match(gcp, /stack: \[gcp-dev, gcp-prod\]/);
+    assert.match(gcp, /command: preview\n {10}stack-name: \$\{\{ matrix\.stack \}\}/);
+    assert.match(gcp, /comment-on-pr: true/);
+    const dev = gcp.slice(gcp.indexOf("\n  gcp-dev:"), gcp.indexOf("\n  gcp-prod:"));
+    const prod = gcp.slice(gcp.indexOf("\n  gcp-prod:"));
+    assert.match(dev, /command: up\n {10}stack-name: gcp-dev/);
+    assert.ok(dev.indexOf("command: up") < dev.indexOf("smoke-check.sh"));
+    assert.match(prod, /needs: gcp-dev/);
+    assert.match(prod, /environment:\n {6}name: gcp-prod/);
+    assert.match(prod, /command: up\n {10}stack-name: gcp-prod/);
+    assert.equal((gcp.match(/uses: google-github-actions\/auth@v2\n {8}with:\n {10}workload_identity_provider: \$\{\{ vars\.GCP_WORKLOAD_IDENTITY_PROVIDER \}\}/g) ?? []).length, 3);
+    assert.equal((gcp.match(/id-token: write/g) ?? []).length, 3);
+    assert.doesNotMatch(gcp, /credentials_json|GOOGLE_CREDENTIALS|service_account_key/);
+    assert.match(gcp, /policyPacks: policy/);
   });
 });
