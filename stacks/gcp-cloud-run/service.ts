@@ -52,7 +52,7 @@ export function serverService(name: string, a: ServerServiceArgs, opts: pulumi.C
       deletionProtection: a.deletionProtection,
       launchStage: "GA",
       labels: { app: "estat-mcp" },
-      scaling: { minInstanceCount: a.minInstances, maxInstanceCount: a.maxInstances },
+      // Revision-level scaling only: a service-level floor would stack on top of it across revisions.
       template: {
         serviceAccount: a.serviceAccountEmail,
         timeout: `${a.requestTimeoutS}s`,

@@ -96,7 +96,7 @@ describe("gcp-cloud-run target, dev stack (Pulumi.gcp-dev.yaml)", () => {
 
   it("scales to zero with request-based billing, and the timeouts of the chain", () => {
     const s = service(run).inputs;
-    assert.deepEqual(s.scaling, { minInstanceCount: 0, maxInstanceCount: 2 });
+    assert.equal(s.scaling, undefined, "no service-level floor on top of the revision's");
     assert.deepEqual(s.template.scaling, { minInstanceCount: 0, maxInstanceCount: 2 });
     assert.equal(s.template.timeout, `${CLOUD_RUN_REQUEST_TIMEOUT_S}s`);
     assert.ok(CLOUD_RUN_REQUEST_TIMEOUT_S > 300, "not Cloud Run's 300 s default");
@@ -269,7 +269,7 @@ describe("gcp-cloud-run target, prod stack (Pulumi.gcp-prod.yaml)", () => {
 
   it("keeps a warm instance with startup CPU boost, deletion protection, and alerts to the e-mail channel", () => {
     const s = service(run).inputs;
-    assert.deepEqual(s.scaling, { minInstanceCount: 1, maxInstanceCount: 5 });
+    assert.deepEqual(s.template.scaling, { minInstanceCount: 1, maxInstanceCount: 5 });
     assert.equal(container(run).resources.startupCpuBoost, true);
     assert.equal(container(run).resources.limits.memory, "1024Mi");
     assert.equal(s.deletionProtection, true);
