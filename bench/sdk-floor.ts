@@ -21,7 +21,7 @@ const naiveHandler = createMcpHandler(() => {
     server.registerTool(
       t.name,
       { description: t.description, inputSchema: t.inputSchema, outputSchema: t.outputSchema },
-      async (args: unknown) => {
+      async (args: Record<string, unknown>) => {
         const out = await t.run(args, { signal: new AbortController().signal });
         return { content: [{ type: "text" as const, text: out.text }], structuredContent: out.structured };
       },

@@ -15,6 +15,16 @@ export class LakeError extends Error {
   }
 }
 
+/** What the S3 SDK, node:fs and undici put on their errors, as far as we read them. */
+export interface ErrorShape {
+  name?: string;
+  Code?: string;
+  code?: string;
+  cause?: unknown;
+  errors?: { code?: string }[];
+  $metadata?: { httpStatusCode?: number };
+}
+
 const NETWORK_CODES = new Set([
   "ECONNREFUSED",
   "ECONNRESET",
@@ -28,10 +38,10 @@ const NETWORK_CODES = new Set([
 
 /** The errno-style code of an error or of its causes, e.g. "ECONNREFUSED". */
 function networkCode(err: unknown): string | undefined {
-  for (let e = err as any, depth = 0; e && depth < 5; e = e.cause, depth++) {
+  for (let e = err as ErrorShape | undefined, depth = 0; e && depth < 5; e = e.cause as ErrorShape | undefined, depth++) {
     if (typeof e.code === "string" && NETWORK_CODES.has(e.code)) return e.code;
     if (Array.isArray(e.errors)) {
-      for (const inner of e.errors) if (NETWORK_CODES.has(inner?.code)) return inner.code;
+      for (const inner of e.errors) if (inner?.code && NETWORK_CODES.has(inner.code)) return inner.code;
     }
   }
   return undefined;
@@ -40,7 +50,7 @@ function networkCode(err: unknown): string | undefined {
 /** Turns an S3 SDK or network error into a LakeError naming the lake (never keys) and the next step. */
 export function storeError(err: unknown, where: string, action: string): LakeError {
   if (err instanceof LakeError) return err;
-  const e = err as any;
+  const e = err as ErrorShape | undefined;
   if (e?.name === "AbortError") return new LakeError(`${action} was cancelled.`, 499, { cause: err });
   const net = networkCode(err);
   if (net) {

@@ -5,7 +5,7 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import type { AsyncBuffer } from "hyparquet";
-import { LakeError, storeError } from "./errors.ts";
+import { type ErrorShape, LakeError, storeError } from "./errors.ts";
 import type { BlobStore } from "./store.ts";
 
 /** A lock older than this belongs to a writer that died between taking and releasing it. */
@@ -112,7 +112,8 @@ export class FsStore implements BlobStore {
       try {
         await (await open(lock, "wx")).close();
         return;
-      } catch (err: any) {
+      } catch (caught) {
+        const err = caught as ErrorShape | undefined;
         if (err?.code !== "EEXIST") throw storeError(err, this.describe(), `lock ${key}`);
       }
       const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
@@ -126,7 +127,8 @@ export class FsStore implements BlobStore {
   async getBytes(key: string): Promise<Uint8Array | undefined> {
     try {
       return await readFile(this.path(key));
-    } catch (err: any) {
+    } catch (caught) {
+      const err = caught as ErrorShape | undefined;
       if (err?.code === "ENOENT") return undefined;
       throw storeError(err, this.describe(), `read ${key}`);
     }
@@ -184,7 +186,8 @@ export class FsStore implements BlobStore {
         .map((e) => relative(this.root, join(e.parentPath, e.name)).split(sep).join("/"))
         .filter((k) => !k.startsWith(`${STAGING}/`) && !/\.(lock|tmp-[0-9a-f]{12})$/.test(k))
         .sort();
-    } catch (err: any) {
+    } catch (caught) {
+      const err = caught as ErrorShape | undefined;
       if (err?.code === "ENOENT" || err?.code === "ENOTDIR") return [];
       throw storeError(err, this.describe(), `list ${prefix}`);
     }

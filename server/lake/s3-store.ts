@@ -22,7 +22,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { AsyncBuffer } from "hyparquet";
-import { LakeError, storeError } from "./errors.ts";
+import { type ErrorShape, LakeError, storeError } from "./errors.ts";
 import type { BlobStore, Presigned } from "./store.ts";
 import type { OpenLakeOptions } from "./types.ts";
 
@@ -86,10 +86,11 @@ export class S3Store implements BlobStore {
           ContentType: "text/plain",
         }),
       );
-    } catch (err: any) {
+    } catch (caught) {
+      const err = caught as ErrorShape | undefined;
       // HeadBucket has no body, so a missing bucket is a bare 404 "NotFound".
       const missing = err?.name === "NotFound" || err?.$metadata?.httpStatusCode === 404;
-      throw this.fail(missing ? Object.assign(err, { name: "NoSuchBucket" }) : err, "check the bucket");
+      throw this.fail(missing ? Object.assign(caught as object, { name: "NoSuchBucket" }) : err, "check the bucket");
     }
   }
 
@@ -183,7 +184,8 @@ export class S3Store implements BlobStore {
     try {
       const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key) }));
       return { bytes: await r.Body!.transformToByteArray(), tag: r.ETag ?? "" };
-    } catch (err: any) {
+    } catch (caught) {
+      const err = caught as ErrorShape | undefined;
       if (err?.name === "NoSuchKey" || err?.$metadata?.httpStatusCode === 404) return undefined;
       throw this.fail(err, `read ${key}`);
     }
@@ -201,7 +203,8 @@ export class S3Store implements BlobStore {
         }),
       );
       return true;
-    } catch (err: any) {
+    } catch (caught) {
+      const err = caught as ErrorShape | undefined;
       // 412: the object changed (or appeared); 409: a concurrent conditional write won the race.
       const status = err?.$metadata?.httpStatusCode;
       // 404 with If-Match: the object was deleted since it was read.

@@ -26,7 +26,7 @@ export interface ToolDeps {
   onLakeError?: (err: unknown) => void;
 }
 
-export interface ToolDef<I extends z.ZodObject = any, O extends z.ZodObject = any> {
+export interface ToolDef<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
   name: string;
   title: string;
   description: string;

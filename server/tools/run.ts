@@ -32,7 +32,8 @@ export type RunOutcome =
 export async function runTool(tool: ToolDef, args: unknown, opts: RunOptions): Promise<RunOutcome> {
   const limit = deadline(opts.signal, opts.deadlineMs);
   try {
-    const out = await tool.run(args, { signal: limit.signal, progress: opts.progress });
+    // Each face has checked args against tool.inputSchema (the SDK on /mcp, safeParse on /execute).
+    const out = await tool.run(args as Record<string, unknown>, { signal: limit.signal, progress: opts.progress });
     return { ok: true, out };
   } catch (err) {
     const failure = limit.timedOut ? new ToolTimeoutError(timeoutMessage(tool.name, opts)) : err;
