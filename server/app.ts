@@ -83,7 +83,9 @@ export function createApp(deps: AppDeps): AppHandle {
   // Per key (per client IP without auth), per instance; the fleet-wide limit is the WAF's.
   app.use(createRateLimit({ perMinute: config.rateLimitPerMinute, skip: (ctx) => isOpenPath(ctx.path) }));
 
-  app.use(healthRoutes({ estat: deps.estat, readiness: deps.readiness, isDraining: () => draining, logger }).routes());
+  app.use(
+    healthRoutes({ estat: deps.estat, readiness: deps.readiness, isDraining: () => draining, logger, warnings: config.warnings }).routes(),
+  );
   app.use(
     toolRoutes({
       tools,

@@ -79,6 +79,8 @@ const Env = z.object({
   MAX_CONNECTIONS_PER_IP: num(-1, { min: 0 }),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DATA_LAKE: z.string().optional(),
+  // Set by Heroku on every dyno (web.1, run.4321…): the dyno's disk is ephemeral.
+  DYNO: z.string().optional(),
   S3_BUCKET: z.string().optional(),
   S3_ENDPOINT: z.url().optional(),
   S3_FORCE_PATH_STYLE: z.enum(["true", "false"]).optional(),
@@ -218,7 +220,17 @@ export function parseEnv(env: Record<string, string | undefined> = process.env) 
   const localNames = ["localhost", "127.0.0.1", "[::1]"];
   const hostnames = (xs: string[]) =>
     xs.map((x) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(x) ? new URL(x).host.replace(/:\d+$/, "") : x));
+  const warnings: string[] = [];
+  if (e.DYNO && lake.startsWith("file://")) {
+    warnings.push(
+      `DATA_LAKE is ${lake} on a Heroku dyno (${e.DYNO}): the dyno's disk is wiped at every restart, deploy and ` +
+        "daily cycling, and each dyno has its own, so saved datasets disappear. Set DATA_LAKE=s3://bucket/prefix " +
+        "(any S3-compatible bucket, with S3_ENDPOINT and S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY).",
+    );
+  }
   return {
+    /** What the server must say loudly at start and in /readyz (it still runs). */
+    warnings,
     host: e.HOST,
     port: e.PORT,
     estat: {

@@ -51,6 +51,7 @@ async function main() {
     },
     "estat-mcp-cloud listening",
   );
+  for (const warning of config.warnings) logger.warn({ event: "config_warning", warning }, warning);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -19,6 +19,8 @@ export interface HealthDeps {
   probeCacheMs?: number;
   /** /readyz requests per client address per minute. Default 60. */
   perMinute?: number;
+  /** Configuration warnings (config.warnings): /readyz repeats them; they do not make it fail. */
+  warnings?: string[];
 }
 
 export function healthRoutes(deps: HealthDeps): Router {
@@ -65,7 +67,7 @@ export function healthRoutes(deps: HealthDeps): Router {
       if (state !== "ok") ok = false;
     }
     ctx.status = ok ? 200 : 503;
-    ctx.body = { status: ok ? "ready" : "not ready", checks };
+    ctx.body = { status: ok ? "ready" : "not ready", checks, ...(deps.warnings?.length ? { warnings: deps.warnings } : {}) };
   });
   return router;
 }

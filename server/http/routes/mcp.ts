@@ -12,8 +12,8 @@ import { readJson } from "../read-json.ts";
 export function mcpRoutes(mcp: ReturnType<typeof createMcp>, maxBodyBytes: number): Router {
   const router = new Router();
   const node = {
-    auto: toNodeHandler(ourHeaders(mcp.auto), { maxRequestBodySize: maxBodyBytes }),
-    sse: toNodeHandler(ourHeaders(mcp.sse), { maxRequestBodySize: maxBodyBytes }),
+    auto: toNodeHandler(withFirstByte(ourHeaders(mcp.auto)), { maxRequestBodySize: maxBodyBytes }),
+    sse: toNodeHandler(withFirstByte(ourHeaders(mcp.sse)), { maxRequestBodySize: maxBodyBytes }),
   };
   router.post("/mcp", async (ctx) => {
     const body = await readJson(ctx, maxBodyBytes, true);
@@ -64,6 +64,31 @@ function ourHeaders(handler: McpHttpHandler): McpHttpHandler {
     const headers = new Headers(response.headers);
     headers.set("content-length", String(body.byteLength));
     return new Response(body, { status: response.status, headers });
+  };
+  return { ...handler, fetch };
+}
+
+const STREAM_OPEN = new TextEncoder().encode(": stream open\n\n");
+
+/**
+ * An SSE answer's first byte at once: Node sends a response's headers with its first body write, which
+ * for a stream was its first keep-alive (15 s later), close to Heroku's 30 s first-byte limit (H12)
+ * and a silence every proxy in front saw. A comment (clients ignore it) goes out as the stream opens.
+ */
+function withFirstByte(handler: McpHttpHandler): McpHttpHandler {
+  const fetch: McpHttpHandler["fetch"] = async (request, options) => {
+    const response = await handler.fetch(request, options);
+    if (response.body === null || !(response.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
+      return response;
+    }
+    const body = response.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        start(controller) {
+          controller.enqueue(STREAM_OPEN);
+        },
+      }),
+    );
+    return new Response(body, { status: response.status, headers: response.headers });
   };
   return { ...handler, fetch };
 }
