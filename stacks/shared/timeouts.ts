@@ -97,6 +97,11 @@ export interface TimeoutChain {
    * to cover the exit. The request timeout must then outlast a whole call instead.
    */
   platformDrain?: { requestTimeoutS: number };
+  /**
+   * The platform kills sooner than a whole call (Heroku: SIGKILL 30 s after SIGTERM, fixed): calls still
+   * running when the grace ends are cut. Said here, instead of a tool deadline short enough to fit.
+   */
+  drainCutsLongCalls?: boolean;
 }
 
 /** The relations a chain must keep, each with what breaks otherwise. Empty: the chain holds. */
@@ -123,7 +128,7 @@ export function chainProblems(c: TimeoutChain): string[] {
     );
   }
   need(
-    c.platformDrain !== undefined || s.toolTimeoutMs + m <= s.shutdownGraceMs,
+    c.platformDrain !== undefined || c.drainCutsLongCalls === true || s.toolTimeoutMs + m <= s.shutdownGraceMs,
     `the server's grace (${s.shutdownGraceMs} ms) must let a whole call finish (tool deadline ${s.toolTimeoutMs} ms + ${m} ms)`,
   );
   need(
