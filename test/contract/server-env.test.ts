@@ -4,9 +4,12 @@
 // not on the first deploy.
 import assert from "node:assert/strict";
 import { parseEnv, ssmParametersOf } from "../../server/config.ts";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { herokuTimeouts } from "../../stacks/heroku/timeouts.ts";
 import { gcpCloudRunTimeouts } from "../../stacks/gcp-cloud-run/timeouts.ts";
 import { kubernetesTimeouts } from "../../stacks/kubernetes/timeouts.ts";
+import { vpsTimeouts } from "../../stacks/vps/timeouts.ts";
 import { awsFargateTimeouts, awsLambdaTimeouts, type TimeoutChain } from "../../stacks/shared/timeouts.ts";
 import { json, one, prodWithCloudFrontDomain, prodWithDomain, type Run, runStack, stackFile } from "../stacks/harness.ts";
 
@@ -133,6 +136,57 @@ const BEHIND_CLOUDFRONT: Row["expect"] = {
   estatTimeoutMs: 60_000,
 };
 
+/** Targets without a Pulumi program: their env comes from the files the user deploys with. */
+const noStack = async (): Promise<Run> => ({ resources: [], outputs: {}, errors: [] });
+const repoFile = (p: string) => readFileSync(new URL(`../../${p}`, import.meta.url), "utf8");
+
+/** heroku: app.json's values as config vars, the Procfile's HOST, and the PORT the router assigns. */
+function herokuEnv() {
+  const appJson = JSON.parse(repoFile("app.json")) as { env: Record<string, { value?: string; required?: boolean; generator?: string }> };
+  const procfileHost = /^web: .*\bHOST=(\S+)/m.exec(repoFile("Procfile"))?.[1] ?? "";
+  const plain: Record<string, string> = { HOST: procfileHost, PORT: "5000" };
+  const secrets: string[] = [];
+  for (const [name, spec] of Object.entries(appJson.env)) {
+    if (name in PLACEHOLDER_SECRETS) secrets.push(name);
+    else if (spec.value !== undefined) plain[name] = spec.value;
+    // Required values without a default are the user's own (the bucket's credentials): stand-ins here.
+    else if (spec.required) plain[name] = `user-set-${name.toLowerCase()}`;
+  }
+  return { plain, secrets };
+}
+
+/** Compose's ${VAR}, ${VAR:-default} and ${VAR:?error} against a .env's values. */
+function interpolate(value: string, dotenv: Record<string, string>): string {
+  return value.replace(/\$\{([A-Z_][A-Z0-9_]*)(?::([-?])([^}]*))?\}/g, (_, name: string, op?: string, arg?: string) => {
+    const v = dotenv[name];
+    if (v) return v;
+    if (op === "-") return arg ?? "";
+    throw new Error(`compose.yaml needs ${name}: ${arg}`);
+  });
+}
+
+/**
+ * vps: the app service's environment (compose.yaml, interpolated from .env.example) over what env_file
+ * hands over from .env.example. DOMAIN and LETSENCRYPT_EMAIL are compose's and certbot's; env_file hands
+ * them to the server too, which has no such settings.
+ */
+function vpsEnv() {
+  const dotenv = Object.fromEntries(
+    [...repoFile("deploy/vps/.env.example").matchAll(/^([A-Z_][A-Z0-9_]*)=(.*)$/gm)].map((m) => [m[1], m[2]]),
+  );
+  const app = parseYaml(repoFile("deploy/vps/compose.yaml")).services.app as { env_file: string; environment: Record<string, string> };
+  assert.equal(app.env_file, ".env");
+  const plain: Record<string, string> = {};
+  const secrets: string[] = [];
+  for (const [name, value] of Object.entries(dotenv)) {
+    if (["DOMAIN", "LETSENCRYPT_EMAIL"].includes(name)) continue;
+    if (name in PLACEHOLDER_SECRETS) secrets.push(name);
+    else plain[name] = value;
+  }
+  for (const [name, value] of Object.entries(app.environment)) plain[name] = interpolate(value, dotenv);
+  return { plain, secrets };
+}
+
 /** One row per target and shape. A new target adds its rows here. */
 const ROWS: Row[] = [
   {
@@ -235,6 +289,31 @@ const ROWS: Row[] = [
     chain: gcpCloudRunTimeouts(),
     extraSecrets: HMAC_SECRETS,
     expect: { ...ON_CLOUD_RUN, hosts: ["mcp.example.jp"], proxyHops: 2 },
+  },
+  {
+    label: "heroku (router → web dyno; app.json, Procfile)",
+    run: noStack,
+    env: herokuEnv,
+    chain: herokuTimeouts(),
+    expect: {
+      port: 5000,
+      lake: "s3://your-bucket/estat",
+      // The app's name is the user's: any Host (the router only routes the app's own names to it).
+      hosts: [],
+      proxyHops: 1,
+      keepAliveTimeoutMs: 125_000,
+      shutdownGraceMs: 25_000,
+      toolTimeoutMs: 100_000,
+      executeTimeoutMs: 25_000,
+      estatTimeoutMs: 60_000,
+    },
+  },
+  {
+    label: "vps (nginx → app container; compose.yaml, .env.example)",
+    run: noStack,
+    env: vpsEnv,
+    chain: vpsTimeouts().chain,
+    expect: { ...BEHIND_INGRESS, lake: "file:///data/lake", hosts: ["mcp.example.jp"] },
   },
 ];
 

@@ -13,6 +13,7 @@ import { createInterface } from "node:readline";
 import { Ajv } from "ajv";
 import addFormats from "ajv-formats";
 import { parseEnv } from "../../server/config.ts";
+import { checkedChain } from "../../stacks/shared/timeouts.ts";
 import { herokuTimeouts, ROUTER_FIRST_BYTE_S, ROUTER_ROLLING_WINDOW_S } from "../../stacks/heroku/timeouts.ts";
 import { FakeEstat } from "../helpers/fake-estat.ts";
 import { freePort, modernToolCall } from "../helpers/mcp-wire.ts";
@@ -188,5 +189,7 @@ describe("heroku: app.json and the router's limits", () => {
     );
     assert.ok(c.shutdownGraceMs < 30_000 && c.keepAliveTimeoutMs > 90_000 && c.keepAliveMs < 55_000);
     assert.equal(c.warnings.length, 0, "an S3 lake: no warning");
+    // The one relation Heroku cannot keep is said, not hidden: without it the chain is refused.
+    assert.throws(() => checkedChain({ ...chain, drainCutsLongCalls: false }), /grace \(25000 ms\) must let a whole call finish/);
   });
 });
