@@ -17,8 +17,8 @@ const scripts = Object.keys(JSON.parse(readFileSync(`${root}/package.json`, "utf
  * Run on Node 20 through tsx, as on Node 24. `lint` (eslint and tsc, plain JavaScript) is not run below:
  * it takes a minute of CPU and CI runs it; on Node 20.20 it was checked by hand (exit 0).
  */
-// pretest:stacks installs the policy pack's own dependencies (npm itself, any Node).
-const WORK = ["start", "demo", "keygen", "client-config", "lint", "pretest:stacks", "build"];
+// pretest:stacks installs the policy pack's own dependencies (npm itself, any Node); heroku-postbuild is `npm run build`.
+const WORK = ["start", "demo", "keygen", "client-config", "lint", "pretest:stacks", "heroku-postbuild", "build"];
 /** Need Node 24 itself (figures, or child processes started as `node x.ts`): one line, exit 1. */
 const NODE24 = ["test", "test:server", "test:stacks", "bench", "bench:lake", "bench:query", "soak", "image-check", "k8s:render", "bench:lambda"];
 
