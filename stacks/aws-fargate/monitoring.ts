@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { alarmTopic, logMetricFilters } from "../aws/alarms.ts";
+import { alarmTopic, logMetricFilters, metricAlarm } from "../aws/alarms.ts";
 import { dashboardBody } from "./dashboard.ts";
 
 export interface MonitoringArgs {
@@ -69,22 +69,7 @@ export class Monitoring extends pulumi.ComponentResource {
     const tg = { LoadBalancer: args.loadBalancerArnSuffix, TargetGroup: args.targetGroupArnSuffix };
     const svc = { ClusterName: args.clusterName, ServiceName: args.serviceName };
     const alarm = (id: string, description: string, a: Partial<aws.cloudwatch.MetricAlarmArgs>) =>
-      this.alarms.push(
-        new aws.cloudwatch.MetricAlarm(
-          `${name}-${id}`,
-          {
-            alarmDescription: description,
-            period: 60,
-            evaluationPeriods: 5,
-            datapointsToAlarm: 3,
-            treatMissingData: "notBreaching",
-            alarmActions: [this.topic.arn],
-            okActions: [this.topic.arn],
-            ...a,
-          } as aws.cloudwatch.MetricAlarmArgs,
-          { parent: this },
-        ),
-      );
+      this.alarms.push(metricAlarm(`${name}-${id}`, description, this.topic, a, this));
     const gte = "GreaterThanOrEqualToThreshold";
     alarm("alb-5xx", "The load balancer answered 5xx (no healthy target, timeouts)", {
       namespace: "AWS/ApplicationELB",

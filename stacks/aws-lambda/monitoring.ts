@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { alarmTopic, logMetricFilters } from "../aws/alarms.ts";
+import { alarmTopic, logMetricFilters, metricAlarm } from "../aws/alarms.ts";
 import type { LambdaEntry } from "./config.ts";
 
 export interface LambdaMonitoringArgs {
@@ -43,22 +43,7 @@ export class LambdaMonitoring extends pulumi.ComponentResource {
   private createAlarms(name: string, args: LambdaMonitoringArgs): void {
     const alias = { FunctionName: args.functionName, Resource: pulumi.interpolate`${args.functionName}:${args.aliasName}` };
     const alarm = (id: string, description: string, a: Partial<aws.cloudwatch.MetricAlarmArgs>) =>
-      this.alarms.push(
-        new aws.cloudwatch.MetricAlarm(
-          `${name}-${id}`,
-          {
-            alarmDescription: description,
-            period: 60,
-            evaluationPeriods: 5,
-            datapointsToAlarm: 3,
-            treatMissingData: "notBreaching",
-            alarmActions: [this.topic.arn],
-            okActions: [this.topic.arn],
-            ...a,
-          } as aws.cloudwatch.MetricAlarmArgs,
-          { parent: this },
-        ),
-      );
+      this.alarms.push(metricAlarm(`${name}-${id}`, description, this.topic, a, this));
     const gte = "GreaterThanOrEqualToThreshold";
     alarm("errors", "The function failed (crash, cold-start failure, timeout)", {
       namespace: "AWS/Lambda",

@@ -38,3 +38,30 @@ export function logMetricFilters(
     );
   }
 }
+
+/**
+ * One CloudWatch alarm with the settings every target's alarms share (1-minute periods, 3 of 5 breaching,
+ * missing data not breaching, alarm and OK notifications to `topic`); `a` gives the metric and threshold.
+ */
+export function metricAlarm(
+  name: string,
+  description: string,
+  topic: aws.sns.Topic,
+  a: Partial<aws.cloudwatch.MetricAlarmArgs>,
+  parent: pulumi.Resource,
+): aws.cloudwatch.MetricAlarm {
+  return new aws.cloudwatch.MetricAlarm(
+    name,
+    {
+      alarmDescription: description,
+      period: 60,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      treatMissingData: "notBreaching",
+      alarmActions: [topic.arn],
+      okActions: [topic.arn],
+      ...a,
+    } as aws.cloudwatch.MetricAlarmArgs,
+    { parent },
+  );
+}
