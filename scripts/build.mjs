@@ -28,7 +28,9 @@ const result = await build({
   mainFields: ["module", "main"],
   target: "node24",
   minify: true,
-  keepNames: true,
+  // No keepNames: it wraps every function a closure creates in a defineProperty call (esbuild's __name),
+  // which on the request path cost a third of a request's CPU time (README, benchmarks). Log lines keep
+  // error messages and the `name` errors set; a class's own name may show minified.
   legalComments: "none",
   metafile: true,
   logLevel: "warning",
