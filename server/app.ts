@@ -15,7 +15,7 @@ import { createSlowReaderGuard } from "./http/backpressure.ts";
 import { requestLog } from "./http/request-log.ts";
 import { downloadRoutes } from "./http/routes/downloads.ts";
 import { healthRoutes } from "./http/routes/health.ts";
-import { mcpRoutes } from "./http/routes/mcp.ts";
+import { mcpRoute } from "./http/routes/mcp.ts";
 import { notFound } from "./http/routes/not-found.ts";
 import { toolRoutes } from "./http/routes/tools.ts";
 import { corsFor, securityHeaders } from "./http/security-headers.ts";
@@ -83,6 +83,7 @@ export function createApp(deps: AppDeps): AppHandle {
   // Per key (per client IP without auth), per instance; the fleet-wide limit is the WAF's.
   app.use(createRateLimit({ perMinute: config.rateLimitPerMinute, skip: (ctx) => isOpenPath(ctx.path) }));
 
+  app.use(mcpRoute(mcp, config.maxBodyBytes));
   app.use(
     healthRoutes({ estat: deps.estat, readiness: deps.readiness, isDraining: () => draining, logger, warnings: config.warnings }).routes(),
   );
@@ -97,7 +98,6 @@ export function createApp(deps: AppDeps): AppHandle {
       allowed: (ctx, tool) => toolAllowed(authenticator, ctx, tool),
     }).routes(),
   );
-  app.use(mcpRoutes(mcp, config.maxBodyBytes).routes());
   app.use(downloadRoutes(deps.lake, deps.signingKey).routes());
   app.use(notFound());
 
