@@ -68,8 +68,25 @@ export function hostOrigin(opts: { allowedHosts: readonly string[] } & OriginRul
   };
 }
 
+/**
+ * Verdicts on Host values already seen: a server sees a handful, and parsing a URL for each request was
+ * a measurable part of it. Bounded: forgotten wholesale when a client sends many distinct values.
+ */
+const hostVerdicts = new Map<string, boolean>();
+
 /** host, host:port, [v6] or [v6]:port with a port 0-65535: what a URL's authority may hold, no more. */
 export function wellFormedHost(host: string): boolean {
+  if (host.length > 300) return false; // a DNS name is at most 253 characters, a port 6
+  let verdict = hostVerdicts.get(host);
+  if (verdict === undefined) {
+    verdict = parsesAsHost(host);
+    if (hostVerdicts.size >= 256) hostVerdicts.clear();
+    hostVerdicts.set(host, verdict);
+  }
+  return verdict;
+}
+
+function parsesAsHost(host: string): boolean {
   if (!host || /[\s/?#@\\]/.test(host)) return false;
   try {
     const url = new URL(`http://${host}`);

