@@ -105,18 +105,22 @@ const withKey = (init: RequestInit): RequestInit => ({
 
 /**
  * The deployed configuration: the bundle the image runs (dist/server/main.mjs, from `npm run build`),
- * an API key required and checked, request logs at info (written to a pipe nobody reads, as a container's
- * stdout), the rate limiter on. Compared with the SDK's handler alone in each protocol era.
+ * an API key required and checked, request logs at info, the rate limiter on. Compared with the SDK's
+ * handler alone in each protocol era. The log goes to a file, as a container runtime's log driver
+ * writes it: a pipe read by this process would take CPU from the load generator on the same cores,
+ * which no deployed server's log reader does. The count of lines written shows the logs were on.
  */
 async function deployed() {
-  const { existsSync } = await import("node:fs");
+  const { existsSync, openSync, closeSync, readFileSync } = await import("node:fs");
   const entry = existsSync("dist/server/main.mjs") ? "dist/server/main.mjs" : "server/main.ts";
   const port = await freePort();
+  const logFile = join(mkdtempSync(join(tmpdir(), "bench-log-")), "server.log");
+  const logFd = openSync(logFile, "w");
   const server = spawn(process.execPath, [entry], {
     env: { ...serverEnv(port), LOG_LEVEL: "info", MCP_API_KEYS: BENCH_KEY },
-    stdio: ["ignore", "pipe", "inherit"],
+    stdio: ["ignore", logFd, "inherit"],
   });
-  server.stdout!.resume();
+  closeSync(logFd);
   const floorPort = await freePort();
   const floor = spawnNode(["bench/sdk-floor.ts", String(floorPort)], serverEnv(floorPort));
   try {
@@ -143,6 +147,9 @@ async function deployed() {
     server.kill();
     floor.kill();
   }
+  await once(server, "exit");
+  const lines = readFileSync(logFile, "utf8").split("\n").filter((l) => l.includes('"event":"request"')).length;
+  console.log(`deployed server's request log: ${lines} lines written (${logFile})`);
 }
 
 async function main() {
