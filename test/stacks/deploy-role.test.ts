@@ -1,19 +1,25 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { parse } from "yaml";
 import { resourcePolicies } from "../../policy/rules/aws.js";
-import { ofType, prodWithDomain, type Run, runStack } from "./harness.ts";
+import { ofType, prodWithDomain, type Run, runStack, stackFile } from "./harness.ts";
+import { assumingService, type Call, callsOf, list, permits, type Statement } from "./iam-calls.ts";
 
 const IAM = join(import.meta.dirname, "../../docs/iam");
-interface Statement {
-  Sid?: string;
-  Effect: "Allow" | "Deny";
-  Action: string | string[];
-  Resource: string | string[];
-  Condition?: Record<string, Record<string, string | string[]>>;
-}
+const WORKFLOWS = join(import.meta.dirname, "../../.github/workflows");
 const doc = (name: string) => JSON.parse(readFileSync(join(IAM, name), "utf8")) as { Version: string; Statement: Statement[] };
-const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const sub = (name: string) => list(doc(name).Statement[0].Condition?.StringEquals?.["token.actions.githubusercontent.com:sub"]);
+
+/** The aws-lambda stacks as CI previews and deploys them, with each entry and with a custom domain. */
+function lambdaStacks(): Promise<Run[]> {
+  return Promise.all([
+    runStack("lambda-dev"),
+    runStack("lambda-prod"),
+    runStack("lambda-prod", { ...stackFile("lambda-prod"), "estat-mcp:domainName": "mcp.example.jp", "estat-mcp:hostedZoneId": "Z0123456789ABC" }),
+    runStack("lambda-dev", { ...stackFile("lambda-dev"), "estat-mcp:entry": "functionUrl" }),
+  ]);
+}
 
 /** The IAM service prefix that creates a Pulumi AWS type, e.g. aws:lb/listener:Listener → elasticloadbalancing. */
 function servicePrefix(type: string): string {
@@ -34,9 +40,13 @@ describe("the deploy role's permissions (docs/iam/deploy-role-policy.json)", () 
   const allows = policy.Statement.filter((s) => s.Effect === "Allow");
   const actions = new Set(allows.flatMap((s) => list(s.Action)));
   let runs: Run[];
+  let lambdaRuns: Run[];
   before(async () => {
-    runs = await Promise.all([runStack("dev"), runStack("prod"), runStack("prod", prodWithDomain())]);
-    for (const r of runs) assert.deepEqual(r.errors, []);
+    [runs, lambdaRuns] = await Promise.all([
+      Promise.all([runStack("dev"), runStack("prod"), runStack("prod", prodWithDomain())]),
+      lambdaStacks(),
+    ]);
+    for (const r of [...runs, ...lambdaRuns]) assert.deepEqual(r.errors, []);
   });
 
   it("is an IAM policy document our own iam-no-wildcard-actions rule accepts", () => {
@@ -49,30 +59,65 @@ describe("the deploy role's permissions (docs/iam/deploy-role-policy.json)", () 
     for (const a of actions) assert.match(a, /^[a-z0-9-]+:[A-Za-z0-9]+$/, `${a} is one exact action`);
   });
 
-  it("covers every AWS service whose resources dev, prod and prod with a domain create", () => {
-    const services = new Set(runs.flatMap((r) => r.resources.filter((x) => x.type.startsWith("aws:")).map((x) => servicePrefix(x.type))));
+  it("covers every AWS service whose resources dev, prod, prod with a domain and the lambda stacks create", () => {
+    const services = new Set([...runs, ...lambdaRuns].flatMap((r) => r.resources.filter((x) => x.type.startsWith("aws:")).map((x) => servicePrefix(x.type))));
     const granted = new Set([...actions].map((a) => a.split(":")[0]));
     assert.deepEqual([...services].filter((s) => !granted.has(s)).sort(), []);
   });
 
-  it("may pass exactly the two task roles, only to ECS tasks", () => {
+  it("may pass exactly the stacks' own roles, each only to the service that assumes it", () => {
     const pass = allows.filter((s) => list(s.Action).includes("iam:PassRole"));
-    assert.equal(pass.length, 1);
-    const roles = ofType(runs[1], "aws:iam/role:Role").map((r) => r.name).sort();
-    assert.deepEqual(roles, ["estat-mcp-svc-execution", "estat-mcp-svc-task"]);
+    for (const s of pass) assert.deepEqual(list(s.Action), ["iam:PassRole"], `${s.Sid} passes roles and nothing else`);
+    const granted = pass.map((s) => [s.Condition?.StringEquals?.["iam:PassedToService"], list(s.Resource).sort()]);
     // Pulumi auto-names a role <name>-<7 random characters>.
-    assert.deepEqual(list(pass[0].Resource).sort(), roles.map((n) => `arn:aws:iam::*:role/${n}-*`));
-    assert.deepEqual(pass[0].Condition, { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } });
+    const roles = new Map<string, Set<string>>();
+    for (const role of [...runs, ...lambdaRuns].flatMap((r) => ofType(r, "aws:iam/role:Role"))) {
+      const service = assumingService(role);
+      roles.set(service, (roles.get(service) ?? new Set()).add(`arn:aws:iam::*:role/${role.name}-*`));
+    }
+    const expected = [...roles].map(([service, arns]) => [service, [...arns].sort()]);
+    const byService = (a: unknown[], b: unknown[]) => String(a[0]).localeCompare(String(b[0]));
+    assert.deepEqual(granted.sort(byService), expected.sort(byService));
+    assert.deepEqual(ofType(runs[1], "aws:iam/role:Role").map((r) => r.name).sort(), ["estat-mcp-svc-execution", "estat-mcp-svc-task"]);
+    assert.deepEqual(granted.find(([service]) => service === "ecs-tasks.amazonaws.com"), [
+      "ecs-tasks.amazonaws.com",
+      ["arn:aws:iam::*:role/estat-mcp-svc-execution-*", "arn:aws:iam::*:role/estat-mcp-svc-task-*"],
+    ]);
+  });
+
+  it("grants every call the lambda stacks' resources need, on those resources (lambda-dev, lambda-prod, a domain, a Function URL)", () => {
+    const denied: Call[] = [];
+    for (const run of lambdaRuns) {
+      const { calls, unknown } = callsOf(run);
+      assert.deepEqual(unknown, [], "every resource type has its calls in test/stacks/iam-calls.ts");
+      denied.push(...calls.filter((c) => !permits(policy.Statement, c)));
+    }
+    assert.deepEqual([...new Set(denied.map((c) => `${c.action} on ${c.resource}`))], []);
+  });
+
+  it("lets the API Gateway CloudWatch role get exactly the managed push-to-CloudWatch policy", () => {
+    const attach = allows.filter((s) => list(s.Action).includes("iam:AttachRolePolicy"));
+    assert.deepEqual(
+      attach.map((s) => [list(s.Resource), s.Condition]),
+      [
+        [
+          ["arn:aws:iam::*:role/estat-mcp-rest-cloudwatch-role-*"],
+          { StringEquals: { "iam:PolicyARN": "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs" } },
+        ],
+      ],
+    );
+    const attached = lambdaRuns.flatMap((r) => ofType(r, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs.policyArn));
+    assert.deepEqual([...new Set(attached)], ["arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"]);
   });
 
   it("scopes S3 and SSM to the stack's own buckets and parameters", () => {
     const buckets = allows.find((s) => s.Sid === "Buckets");
-    const prefixes = runs.flatMap((r) => ofType(r, "aws:s3/bucket:Bucket").map((b) => b.inputs.bucketPrefix as string));
+    const prefixes = [...runs, ...lambdaRuns].flatMap((r) => ofType(r, "aws:s3/bucket:Bucket").map((b) => b.inputs.bucketPrefix as string));
     assert.deepEqual(
       [...new Set(prefixes)].map((p) => `arn:aws:s3:::${p}*`).sort(),
       list(buckets?.Resource).sort(),
     );
-    const params = runs.flatMap((r) => ofType(r, "aws:ssm/parameter:Parameter").map((p) => p.inputs.name as string));
+    const params = [...runs, ...lambdaRuns].flatMap((r) => ofType(r, "aws:ssm/parameter:Parameter").map((p) => p.inputs.name as string));
     const secrets = allows.find((s) => s.Sid === "Secrets");
     assert.deepEqual(list(secrets?.Resource), ["arn:aws:ssm:ap-northeast-1:*:parameter/estat-mcp/*"]);
     for (const name of params) assert.match(name, /^\/estat-mcp\//);
@@ -108,17 +153,56 @@ describe("the prod preview role (docs/iam/prod-preview-role-*.json)", () => {
     for (const a of ["ssm:GetParameter", "kms:Decrypt", "s3:GetObject"]) assert.ok(denied.includes(a), a);
   });
 
-  it("trusts only the prod-preview environment, and no other role trusts it", () => {
-    const sub = (name: string) =>
-      list(doc(name).Statement[0].Condition?.StringEquals?.["token.actions.githubusercontent.com:sub"]);
-    assert.deepEqual(sub("prod-preview-role-trust.json"), ["repo:OWNER/REPO:environment:prod-preview"]);
-    assert.deepEqual(sub("prod-deploy-role-trust.json"), ["repo:OWNER/REPO:environment:prod"]);
+  it("trusts only the preview environments (prod-preview, lambda-prod-preview), and no other role trusts them", () => {
+    assert.deepEqual(sub("prod-preview-role-trust.json"), [
+      "repo:OWNER/REPO:environment:prod-preview",
+      "repo:OWNER/REPO:environment:lambda-prod-preview",
+    ]);
+    assert.deepEqual(sub("prod-deploy-role-trust.json"), ["repo:OWNER/REPO:environment:prod", "repo:OWNER/REPO:environment:lambda-prod"]);
     assert.ok(!sub("dev-deploy-role-trust.json").some((s) => s.includes("prod")));
-    const workflow = readFileSync(join(import.meta.dirname, "../../.github/workflows/pull-request.yml"), "utf8");
+    const workflow = readFileSync(join(WORKFLOWS, "pull-request.yml"), "utf8");
     assert.match(workflow, /- stack: prod\n {12}environment: prod-preview\n {12}role: AWS_PROD_PREVIEW_ROLE_ARN/);
+    assert.match(workflow, /- stack: lambda-prod\n {12}environment: lambda-prod-preview\n {12}role: AWS_PROD_PREVIEW_ROLE_ARN/);
     assert.match(workflow, /environment:\n {6}name: \$\{\{ matrix\.environment \}\}/);
     assert.match(workflow, /role-to-assume: \$\{\{ vars\[matrix\.role\] \}\}/);
     assert.doesNotMatch(workflow, /AWS_PROD_DEPLOY_ROLE_ARN/, "a pull request never gets the prod deploy role");
+  });
+
+  it("reads every AWS service the prod and lambda-prod stacks create", async () => {
+    const p = doc("prod-preview-role-policy.json");
+    const read = new Set(p.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => list(s.Action)).map((a) => a.split(":")[0]));
+    const runs = [await runStack("prod"), await runStack("prod", prodWithDomain()), ...(await lambdaStacks())];
+    const services = new Set(runs.flatMap((r) => r.resources.filter((x) => x.type.startsWith("aws:")).map((x) => servicePrefix(x.type))));
+    assert.deepEqual([...services].filter((s) => !read.has(s)).sort(), []);
+  });
+});
+
+describe("the roles' GitHub OIDC trust (docs/iam/*-trust.json) against the workflows", () => {
+  // Regression: the Lambda jobs ran in environments (lambda-dev, lambda-prod, …) no role trusted.
+  it("trusts exactly the environments of the jobs that assume each role", () => {
+    const trust: Record<string, string> = {
+      AWS_DEPLOY_ROLE_ARN: "dev-deploy-role-trust.json",
+      AWS_PROD_DEPLOY_ROLE_ARN: "prod-deploy-role-trust.json",
+      AWS_PROD_PREVIEW_ROLE_ARN: "prod-preview-role-trust.json",
+    };
+    const used = new Map<string, Set<string>>();
+    for (const file of ["deploy.yml", "pull-request.yml", "gcp.yml"]) {
+      const jobs = parse(readFileSync(join(WORKFLOWS, file), "utf8")).jobs as Record<string, any>;
+      for (const job of Object.values(jobs)) {
+        const step = job.steps?.find((s: { uses?: string }) => s.uses?.startsWith("aws-actions/configure-aws-credentials"));
+        if (!step) continue;
+        const role: string = step.with["role-to-assume"];
+        const pairs: [string, string][] =
+          role === "${{ vars[matrix.role] }}"
+            ? job.strategy.matrix.include.map((i: { role: string; environment: string }) => [i.role, i.environment])
+            : [[/^\$\{\{ vars\.(\w+) \}\}$/.exec(role)![1], job.environment.name]];
+        for (const [r, env] of pairs) used.set(r, (used.get(r) ?? new Set()).add(`repo:OWNER/REPO:environment:${env}`));
+      }
+    }
+    assert.deepEqual([...used.keys()].sort(), Object.keys(trust).sort());
+    for (const [role, envs] of used) assert.deepEqual(sub(trust[role]).sort(), [...envs].sort(), role);
+    assert.ok(used.get("AWS_DEPLOY_ROLE_ARN")?.has("repo:OWNER/REPO:environment:lambda-dev"));
+    assert.ok(used.get("AWS_PROD_DEPLOY_ROLE_ARN")?.has("repo:OWNER/REPO:environment:lambda-prod"));
   });
 });
 
