@@ -76,10 +76,23 @@ export function withCachedJsonSchema<T extends StandardSchemaWithJSON>(schema: T
   });
 }
 
+/**
+ * The input schema as the SDK gets it: listed exactly (tools/list), never refused. runTool checks the
+ * arguments (tools/arguments.ts), so a bad one gets the same words here, in either era, as on /execute;
+ * the SDK's own check would answer first with its words ("Input validation error: …", issues joined by
+ * commas) and /execute could only imitate them.
+ */
+export function checkedByRunner<T extends StandardSchemaWithJSON>(schema: T): T {
+  const std = { ...schema["~standard"], validate: (value: unknown) => ({ value }) } as T["~standard"];
+  return new Proxy(schema, {
+    get: (target, prop, receiver) => (prop === "~standard" ? std : Reflect.get(target, prop, receiver)),
+  });
+}
+
 export function createMcpServerFactory(opts: McpOptions) {
   const tools = opts.tools.map((tool) => ({
     tool,
-    inputSchema: withCachedJsonSchema(tool.inputSchema),
+    inputSchema: checkedByRunner(withCachedJsonSchema(tool.inputSchema)),
     outputSchema: withCachedJsonSchema(tool.outputSchema),
     scopeChallenge: scopeChallengeFor(opts.scopesFor?.(tool)),
   }));

@@ -1,10 +1,12 @@
 /**
- * The one tool runner both faces call (/mcp and POST /execute): the deadline, the timeout message, the
- * error mapping, redaction and the failure log live here once, so the same failure gives the same words
- * on either face. Each face only turns the outcome into its own body (mcpToolResult, executeBody).
+ * The one tool runner both faces call (/mcp and POST /execute): the argument check, the deadline, the
+ * timeout message, the error mapping, redaction and the failure log live here once, so the same failure
+ * gives the same words on either face. Each face only turns the outcome into its own body (mcpToolResult,
+ * executeBody).
  */
 import { deadline } from "../deadline.ts";
 import { statusFor, ToolTimeoutError, toolErrorMessage } from "../errors.ts";
+import { parseArguments } from "./arguments.ts";
 import type { ToolContext, ToolDef, ToolOutput } from "./registry.ts";
 
 export interface RunOptions {
@@ -32,8 +34,9 @@ export type RunOutcome =
 export async function runTool(tool: ToolDef, args: unknown, opts: RunOptions): Promise<RunOutcome> {
   const limit = deadline(opts.signal, opts.deadlineMs);
   try {
-    // Each face has checked args against tool.inputSchema (the SDK on /mcp, safeParse on /execute).
-    const out = await tool.run(args as Record<string, unknown>, { signal: limit.signal, progress: opts.progress });
+    // Checked here, not by the SDK (mcp.ts lists the schema but lets every value through), so a bad
+    // argument gets the same words on /mcp, in either era, as on /execute.
+    const out = await tool.run(parseArguments(tool, args), { signal: limit.signal, progress: opts.progress });
     return { ok: true, out };
   } catch (err) {
     const failure = limit.timedOut ? new ToolTimeoutError(timeoutMessage(tool.name, opts)) : err;

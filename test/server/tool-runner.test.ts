@@ -11,13 +11,18 @@ import { lazyLake } from "../../server/lake/lazy.ts";
 import { createTools } from "../../server/tools/index.ts";
 import { executeBody, mcpToolResult, runTool } from "../../server/tools/run.ts";
 import { FakeEstat } from "../helpers/fake-estat.ts";
-import { connect, type Running, startServer, text } from "../helpers/server.ts";
+import { connect, type Era, type Running, startServer, text } from "../helpers/server.ts";
 
-async function bothFaces(srv: Running, name: string, args: Record<string, unknown>) {
-  const client = await connect(srv.base, "modern");
+async function overMcp(srv: Running, era: Era, name: string, args: Record<string, unknown>) {
+  const client = await connect(srv.base, era);
   const r = await client.callTool({ name, arguments: args });
   await client.close();
-  assert.equal(r.isError, true, `an error over /mcp: ${text(r)}`);
+  assert.equal(r.isError, true, `an error over /mcp (${era}): ${text(r)}`);
+  return text(r);
+}
+
+async function bothFaces(srv: Running, name: string, args: Record<string, unknown>) {
+  const mcp = await overMcp(srv, "modern", name, args);
   const res = await fetch(`${srv.base}/execute`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -25,7 +30,13 @@ async function bothFaces(srv: Running, name: string, args: Record<string, unknow
   });
   const body = (await res.json()) as { success: boolean; error: string };
   assert.equal(body.success, false);
-  return { mcp: text(r), execute: body.error, status: res.status };
+  return { mcp, execute: body.error, status: res.status };
+}
+
+/** bothFaces, with /mcp asked in both protocol eras (2025-11-25 and 2026-07-28). */
+async function everyFace(srv: Running, name: string, args: Record<string, unknown>) {
+  const r = await bothFaces(srv, name, args);
+  return { ...r, legacy: await overMcp(srv, "legacy", name, args) };
 }
 
 describe("one tool runner: /mcp and /execute give the same words for the same failure", () => {
@@ -67,6 +78,82 @@ describe("one tool runner: /mcp and /execute give the same words for the same fa
     const r = await bothFaces(srv, "search_stats", { query: "停止中" });
     assert.equal(r.mcp, "e-Stat answered HTTP 503. Try again later.");
     assert.equal(r.execute, r.mcp);
+  });
+
+  // Regression: /mcp answered the SDK's "Input validation error: Invalid arguments for tool X: path: message"
+  // and /execute "Invalid arguments for X: ✖ message → at path": two texts for one mistake.
+  describe("arguments the tool's inputSchema refuses (400), in both eras and on /execute", () => {
+    /** Every face (/mcp in each era, /execute) answers `words`, /execute with 400. */
+    async function refused(name: string, args: Record<string, unknown>, words: string) {
+      const r = await everyFace(srv, name, args);
+      assert.equal(r.mcp, words);
+      assert.equal(r.legacy, words);
+      assert.equal(r.execute, words);
+      assert.equal(r.status, 400);
+    }
+
+    it("a missing required argument: named, with what it takes", async () => {
+      const logged = () => srv.logs.filter((l) => /"event":"tool_error","tool":"get_meta_info","kind":"ToolArgumentsError"/.test(l));
+      const before = logged().length;
+      await refused(
+        "get_meta_info",
+        {},
+        "Invalid arguments for get_meta_info:\n" +
+          '- statsDataId is required: 10-digit table id from search_stats, e.g. "0003445078"\n' +
+          "Fix the arguments and call get_meta_info again (tools/list gives its inputSchema).",
+      );
+      // Logged once per call by the runner, as a warning (a caller's mistake, not a crash), on every face.
+      assert.deepEqual(logged().slice(before).map((l) => JSON.parse(l).level), ["warn", "warn", "warn"]);
+    });
+
+    it("a wrong type: the argument and the type it takes", async () => {
+      await refused(
+        "get_stats_data",
+        { statsDataId: "0003445078", limit: "ten" },
+        "Invalid arguments for get_stats_data:\n- limit: expected number, received string\n" +
+          "Fix the arguments and call get_stats_data again (tools/list gives its inputSchema).",
+      );
+    });
+
+    it("a value outside an enum: the valid values", async () => {
+      await refused(
+        "get_download_url",
+        { datasetId: "0003445078/all", format: "xlsx" },
+        'Invalid arguments for get_download_url:\n- format: expected one of "parquet"|"csv"|"json"|"meta.json"|"meta.csv"\n' +
+          "Fix the arguments and call get_download_url again (tools/list gives its inputSchema).",
+      );
+    });
+
+    it("a bad format and a number out of range at once: every problem, each with the format or bound", async () => {
+      await refused(
+        "get_stats_data",
+        { statsDataId: "abc", limit: 0 },
+        "Invalid arguments for get_stats_data:\n" +
+          "- statsDataId: a statsDataId is 10 digits, e.g. 0003445078; find ids with search_stats\n" +
+          "- limit: expected number to be >=1\n" +
+          "Fix the arguments and call get_stats_data again (tools/list gives its inputSchema).",
+      );
+    });
+  });
+
+  it("tools/list still lists every inputSchema exactly, in both eras: the SDK is only spared the check", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tool-runner-list-"));
+    const estat = new EstatService(
+      new EstatClient({ baseUrl: fake.url, appId: fake.appId, timeoutMs: 1000, maxConcurrency: 1, retries: 0, retryBaseMs: 5, cacheMaxBytes: 1024, cacheTtlMs: 1 }),
+    );
+    const tools = createTools({ estat, lake: lazyLake(`file://${dir}`, {}) });
+    // What the SDK lists for a zod schema it is given as is (standardSchemaToJsonSchema, draft 2020-12).
+    const expected = tools.map((t) => [t.name, t.inputSchema["~standard"].jsonSchema.input({ target: "draft-2020-12" })]);
+    for (const era of ["modern", "legacy"] as const) {
+      const client = await connect(srv.base, era);
+      const { tools: listed } = await client.listTools();
+      await client.close();
+      assert.deepEqual(
+        listed.map((t) => [t.name, t.inputSchema]),
+        expected,
+        era,
+      );
+    }
   });
 
   it("the tool deadline (504)", async () => {

@@ -64,13 +64,6 @@ export function toolRoutes(opts: ToolRoutesOptions): Router {
     const store = requestContext.getStore();
     if (store) store.tool = tool.name;
     if (opts.allowed && !opts.allowed(ctx, tool)) return;
-    const args = tool.inputSchema.safeParse(parsed.data.arguments);
-    if (!args.success) {
-      throw new HttpError(400, "bad arguments", {
-        success: false,
-        error: publicText(`Invalid arguments for ${tool.name}: ${z.prettifyError(args.error)}`, opts.secrets, parsed.data),
-      });
-    }
     const gone = new AbortController();
     const onClose = () => {
       if (!ctx.res.writableFinished) gone.abort();
@@ -81,7 +74,7 @@ export function toolRoutes(opts: ToolRoutesOptions): Router {
     const limitMs = Math.min(opts.executeTimeoutMs ?? opts.toolTimeoutMs, opts.toolTimeoutMs);
     const s = Math.round(limitMs / 1000);
     try {
-      const outcome = await runTool(tool, args.data, {
+      const outcome = await runTool(tool, parsed.data.arguments, {
         signal: gone.signal,
         deadlineMs: limitMs,
         // Below the tool deadline, /execute's own deadline says where a longer call can run.
