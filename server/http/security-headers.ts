@@ -4,7 +4,8 @@ import type Koa from "koa";
 import { type OriginRules, originAllowed } from "./host-origin.ts";
 
 export function securityHeaders(): Koa.Middleware {
-  return async (ctx, next) => {
+  // Not async: a middleware that only sets headers need not add a promise to every request's chain.
+  return (ctx, next) => {
     ctx.set({
       "X-Content-Type-Options": "nosniff",
       "X-Frame-Options": "DENY",
@@ -14,12 +15,12 @@ export function securityHeaders(): Koa.Middleware {
       "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
       "Cache-Control": "no-store",
     });
-    await next();
+    return next();
   };
 }
 
 export function corsFor(rules: OriginRules): Koa.Middleware {
-  return cors({
+  const withCors = cors({
     origin: (ctx) => {
       const origin = ctx.get("origin");
       return origin && originAllowed(origin, ctx.get("host"), rules) ? origin : "";
@@ -39,4 +40,10 @@ export function corsFor(rules: OriginRules): Koa.Middleware {
     exposeHeaders: ["X-Request-Id", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"],
     maxAge: 600,
   });
+  // Most requests are not from a browser: without an Origin, @koa/cors only adds `Vary: Origin`.
+  return (ctx, next) => {
+    if (ctx.get("origin")) return withCors(ctx, next);
+    ctx.vary("Origin");
+    return next();
+  };
 }
