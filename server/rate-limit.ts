@@ -3,7 +3,7 @@
  * fleet-wide limit belongs to the load balancer's firewall, which sees every instance's traffic.
  */
 import type Koa from "koa";
-import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import { RateLimiterMemory, RateLimiterRes } from "./limiter.ts";
 import { requestContext } from "./context.ts";
 
 export interface RateLimitOptions {

@@ -4,7 +4,7 @@
  * or tokens is throttled (the per-key limiter runs after authentication and never sees them).
  */
 import type Koa from "koa";
-import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import { RateLimiterMemory, RateLimiterRes } from "../../limiter.ts";
 import { requestContext } from "../../context.ts";
 import { rpcError } from "../errors.ts";
 import { isOpenPath } from "../open-paths.ts";
