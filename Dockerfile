@@ -22,8 +22,14 @@ FROM node:24-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080
 ENV MALLOC_MMAP_THRESHOLD_=131072
 ENV NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=4"
+# V8's compiled code for the bundle, written here by this image's own node (scripts/warm-compile-cache.mjs
+# starts the server once and stops it): a cold start reads it instead of compiling 1.3 MB of JavaScript,
+# about 100 ms (README, Performance). Root-owned, so read-only at run time; Node writes nothing then.
+ENV NODE_COMPILE_CACHE=/app/.node-compile-cache
 WORKDIR /app
 COPY --from=build --chown=root:root /app/dist/server ./server
+COPY scripts/warm-compile-cache.mjs ./warm-compile-cache.mjs
+RUN node warm-compile-cache.mjs && rm warm-compile-cache.mjs
 # /tmp as a VOLUME: ECS creates a task's bind mounts (the stacks mount an empty volume here, the root
 # being read-only) root-owned 0755 unless the image declares the path as a VOLUME, in which case the
 # image's ownership and mode are copied in: node:24-slim's /tmp, 1777. Without it uid 1000 cannot

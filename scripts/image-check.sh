@@ -2,7 +2,8 @@
 # Reproduces the Dockerfile without Docker and checks the result starts and serves MCP. Each stage
 # (FROM … AS name) is a folder; its COPY lines copy from the build context (tracked and untracked, not
 # git-ignored files, minus .dockerignore) or from an earlier stage (--from=), its RUN lines run there,
-# exactly as written. Then the final stage's CMD runs with HOST=0.0.0.0 and the image's ENV in a
+# exactly as written, with the stage's ENV so far (a value under /app/ names the stage's folder, as COPY
+# paths do). Then the final stage's CMD runs with HOST=0.0.0.0 and the image's ENV in a
 # scrubbed environment, with /healthz, then MCP initialize + tools/list must list search_stats
 # (scripts/mcp-check.sh). The final stage must carry no node_modules: the bundle is all it runs.
 # Needs bash, curl, node (>= 24), npm, git.
@@ -43,15 +44,27 @@ final_stage="$(awk '/^FROM /{buf=""} {buf=buf $0 "\n"} END{printf "%s", buf}' Do
 cmd_json="$(printf '%s' "$final_stage" | sed -n 's/^CMD //p' | tail -n 1)"
 mapfile -t start < <(node -e 'for (const a of JSON.parse(process.argv[1])) console.log(a)' "$cmd_json")
 # ENV KEY=value KEY2="value with spaces" ...: one KEY=value per line, quotes removed, as Docker reads them.
-mapfile -t image_env < <(printf '%s' "$final_stage" | sed -n 's/^ENV //p' | node -e '
-  for (const line of require("fs").readFileSync(0, "utf8").split("\n"))
-    for (const m of line.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=(?:"([^"]*)"|(\S*))/g)) console.log(`${m[1]}=${m[2] ?? m[3]}`);
-')
+env_pairs() {
+  node -e '
+    for (const line of require("fs").readFileSync(0, "utf8").split("\n"))
+      for (const m of line.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=(?:"([^"]*)"|(\S*))/g)) console.log(`${m[1]}=${m[2] ?? m[3]}`);
+  '
+}
+mapfile -t image_env < <(printf '%s' "$final_stage" | sed -n 's/^ENV //p' | env_pairs)
 
 # WORKDIR is /app in every stage: a path under /app/ is a path in the stage's folder.
 in_stage() { local dir="$1" path="$2"; path="${path#/app}"; path="${path#/}"; printf '%s/%s' "$dir" "${path:-.}"; }
+# KEY=/app/… → KEY=<stage folder>/…; other values as they are.
+stage_env() {
+  local dir="$1" kv
+  shift
+  for kv in "$@"; do
+    case "${kv#*=}" in /app | /app/*) printf '%s=%s\n' "${kv%%=*}" "$(in_stage "$dir" "${kv#*=}")" ;; *) printf '%s\n' "$kv" ;; esac
+  done
+}
 
 stage="" dir="" n=0
+run_env=()
 while IFS= read -r line; do
   case "$line" in
     "FROM "*)
@@ -60,6 +73,10 @@ while IFS= read -r line; do
       stage="${stage:-stage$n}"
       dir="$work/$stage"
       mkdir -p "$dir"
+      run_env=()
+      ;;
+    "ENV "*)
+      mapfile -t -O "${#run_env[@]}" run_env < <(printf '%s\n' "${line#ENV }" | env_pairs)
       ;;
     "COPY "*)
       read -r -a words <<<"${line#COPY }"
@@ -94,7 +111,8 @@ while IFS= read -r line; do
       ;;
     "RUN "*)
       echo "image-check: [$stage] ${line#RUN }"
-      (cd "$dir" && bash -c "${line#RUN }") >"$work/run.log" 2>&1 ||
+      mapfile -t env_now < <(stage_env "$dir" "${run_env[@]}")
+      (cd "$dir" && env "${env_now[@]}" bash -c "${line#RUN }") >"$work/run.log" 2>&1 ||
         { echo "image-check: FAIL: [$stage] ${line#RUN }" >&2; cat "$work/run.log" >&2; exit 1; }
       ;;
   esac
@@ -112,8 +130,9 @@ mkdir -p "$lake" "$work/home"
 echo "image-check: starting: ${start[*]} (port $port)"
 (
   cd "$app"
-  exec env -i PATH="$PATH" HOME="$work/home" TMPDIR="$work" "${image_env[@]}" \
-    HOST=0.0.0.0 PORT="$port" MCP_AUTH=none DATA_LAKE="file://$lake" LOG_LEVEL=warn \
+  mapfile -t final_env < <(stage_env "$app" "${image_env[@]}")
+  exec env -i PATH="$PATH" HOME="$work/home" TMPDIR="$work" "${final_env[@]}" \
+    HOST=0.0.0.0 PORT="$port" MCP_AUTH=none DATA_LAKE="file://$lake" LOG_LEVEL=warn NODE_DEBUG_NATIVE=COMPILE_CACHE \
     "${start[@]}"
 ) >"$work/server.log" 2>&1 &
 server_pid=$!
@@ -132,5 +151,16 @@ if ! "$root/scripts/mcp-check.sh" "http://127.0.0.1:$port"; then
   echo "image-check: FAIL; server log:" >&2
   cat "$work/server.log" >&2
   exit 1
+fi
+# The compile cache written at build time (Dockerfile, scripts/warm-compile-cache.mjs) must be what the
+# start-up read: Node's own debug lines say which modules' code came from it.
+if printf '%s' "$final_stage" | grep -q '^ENV NODE_COMPILE_CACHE='; then
+  accepted="$(grep -c 'was accepted' "$work/server.log" || true)"
+  if [ "$accepted" -lt 1 ] || grep -q 'was rejected' "$work/server.log"; then
+    echo "image-check: FAIL: the image names NODE_COMPILE_CACHE but the start-up used none of it:" >&2
+    grep '\[compile cache\]' "$work/server.log" | head -20 >&2
+    exit 1
+  fi
+  echo "image-check: the start-up read $accepted modules' compiled code from the image's compile cache"
 fi
 echo "image-check: OK"
