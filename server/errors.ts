@@ -27,6 +27,13 @@ export class ToolTimeoutError extends Error {
   readonly expose = true;
 }
 
+/** The caller went away (closed the connection, cancelled the request) before the tool finished: 499. */
+export class ToolCancelledError extends Error {
+  override name = "ToolCancelledError";
+  readonly status = 499;
+  readonly expose = true;
+}
+
 /** Never let a secret out: replace every occurrence of each secret in a text. */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;

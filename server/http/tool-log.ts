@@ -15,7 +15,9 @@ export function toolFailureLog(logger: Logger): ToolFailed {
       kind: (err as { kind?: string }).kind ?? (err as Error).name,
       err: isPublicError(err) ? (err as Error).message : err,
     };
-    if (isPublicError(err)) logger.warn(fields, "tool failed");
+    // A caller that left is no failure of the tool: info, and not a tool_error (the ToolErrors metric).
+    if (isPublicError(err) && err.status === 499) logger.info({ ...fields, event: "tool_cancelled" }, "tool cancelled");
+    else if (isPublicError(err)) logger.warn(fields, "tool failed");
     else logger.error(fields, "tool crashed");
   };
 }

@@ -5,7 +5,7 @@
  * executeBody).
  */
 import { deadline } from "../deadline.ts";
-import { statusFor, ToolTimeoutError, toolErrorMessage } from "../errors.ts";
+import { isPublicError, statusFor, ToolCancelledError, ToolTimeoutError, toolErrorMessage } from "../errors.ts";
 import { parseArguments } from "./arguments.ts";
 import type { ToolContext, ToolDef, ToolOutput } from "./registry.ts";
 
@@ -39,7 +39,13 @@ export async function runTool(tool: ToolDef, args: unknown, opts: RunOptions): P
     const out = await tool.run(parseArguments(tool, args), { signal: limit.signal, progress: opts.progress });
     return { ok: true, out };
   } catch (err) {
-    const failure = limit.timedOut ? new ToolTimeoutError(timeoutMessage(tool.name, opts)) : err;
+    // Whatever a tool's code throws once its caller has gone (an AbortError from fetch or the lake, most
+    // often), the outcome is the same: a cancellation, not a crash.
+    const failure = limit.timedOut
+      ? new ToolTimeoutError(timeoutMessage(tool.name, opts))
+      : opts.signal?.aborted && !isPublicError(err)
+        ? new ToolCancelledError(`${tool.name} was cancelled: the caller went away before it finished.`, { cause: err })
+        : err;
     opts.onFailure?.(tool.name, failure);
     return { ok: false, status: statusFor(failure), message: toolErrorMessage(failure, opts.secrets, args), error: failure };
   } finally {

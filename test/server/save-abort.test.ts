@@ -158,6 +158,12 @@ describe("save_dataset cancelled mid-save (node server/main.ts)", function () {
     );
     assert.ok(cancelled.length >= 3, `only ${cancelled.length} saves were cancelled inside the lake`);
   });
+
+  it("logs every cancelled call as a cancellation (info, tool_cancelled), never as a tool crash or failure", () => {
+    const crashes = srv.stdout.filter((l) => l.includes('"event":"tool_error"'));
+    assert.deepEqual(crashes.map((l) => l.slice(0, 300)), []);
+    assert.ok(srv.stdout.some((l) => l.includes('"event":"tool_cancelled"') && l.includes('"level":"info"')));
+  });
 });
 
 describe("save_dataset cut by its deadline (TOOL_TIMEOUT_MS, node server/main.ts)", function () {
