@@ -2,9 +2,27 @@
  * The adversarial mix of `npm run soak` (issue 9), run beside the well-behaved load: each adversary is
  * a loop bounded in count and in time, on 127.0.0.1 only, with keys of its own. Each returns counts of
  * what happened to it; none of its answers counts against the well-behaved clients.
+ *
+ * Each adversary connects from a loopback address of its own (127.0.0.2, 127.0.0.3…; the destination is
+ * always 127.0.0.1), as real clients come from addresses of their own: the server's per-address limits
+ * (MAX_CONNECTIONS_PER_IP, the failed-authentication throttle) then meet them as they would in service,
+ * instead of counting the well-behaved load (from 127.0.0.1) and every adversary as one client.
  */
 import { once } from "node:events";
 import { connect, type Socket } from "node:net";
+import { Agent, fetch as undiciFetch } from "undici";
+
+const agents = new Map<string, Agent>();
+/** fetch from one loopback source address. */
+function fetchFrom(from: string | undefined, url: string, init: Parameters<typeof undiciFetch>[1]) {
+  if (!from) return undiciFetch(url, init);
+  let agent = agents.get(from);
+  if (!agent) {
+    agent = new Agent({ connect: { localAddress: from } });
+    agents.set(from, agent);
+  }
+  return undiciFetch(url, { ...init, dispatcher: agent });
+}
 
 export interface Target {
   base: string;
@@ -17,6 +35,8 @@ export interface Target {
   bigDataset: string;
   /** When the adversaries stop. */
   until: number;
+  /** The loopback source address of this adversary's connections (default: the system's choice). */
+  from?: string;
 }
 
 export type Tally = Map<string, number>;
@@ -25,7 +45,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MAX_ITERATIONS = 10_000;
 
 async function execute(t: Target, key: string, tool: string, args: unknown, signal?: AbortSignal) {
-  const res = await fetch(`${t.base}/execute`, {
+  const res = await fetchFrom(t.from, `${t.base}/execute`, {
     method: "POST",
     headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
     body: JSON.stringify({ tool_name: tool, arguments: args }),
@@ -85,7 +105,7 @@ export async function batches(t: Target, key: string): Promise<Tally> {
   );
   for (let i = 0; i < MAX_ITERATIONS && Date.now() < t.until; i++) {
     try {
-      const res = await fetch(`${t.base}/mcp`, {
+      const res = await fetchFrom(t.from, `${t.base}/mcp`, {
         method: "POST",
         headers: {
           authorization: `Bearer ${key}`,
@@ -107,7 +127,7 @@ export async function batches(t: Target, key: string): Promise<Tally> {
 
 /** Opens a raw connection; resolves once connected. */
 async function raw(t: Target): Promise<Socket> {
-  const s = connect({ host: "127.0.0.1", port: t.port });
+  const s = connect({ host: "127.0.0.1", port: t.port, ...(t.from ? { localAddress: t.from } : {}) });
   s.on("error", () => {});
   await once(s, "connect");
   return s;
