@@ -48,6 +48,8 @@ export interface AppHandle {
   close(): Promise<void>;
 }
 
+const CLIENT_GONE = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "ERR_STREAM_PREMATURE_CLOSE"]);
+
 export function createApp(deps: AppDeps): AppHandle {
   const { config, logger, tools } = deps;
   // Only the proxies we run in front append to X-Forwarded-For; anything further left is the client's word.
@@ -101,7 +103,11 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(downloadRoutes(deps.lake, deps.signingKey).routes());
   app.use(notFound());
 
-  app.on("error", (err) => logger.error({ event: "koa_error", err }, "server error"));
+  // A client that closed its connection mid-answer (ECONNRESET, EPIPE) is not a server error.
+  app.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code && CLIENT_GONE.has(err.code)) logger.info({ event: "client_gone", code: err.code }, "client closed the connection");
+    else logger.error({ event: "koa_error", err }, "server error");
+  });
 
   return {
     app,
