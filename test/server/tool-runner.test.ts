@@ -124,6 +124,23 @@ describe("one tool runner: /mcp and /execute give the same words for the same fa
       );
     });
 
+    // Regression: zod dropped keys the schema does not name, so a dimension given beside statsDataId instead
+    // of inside filters answered for every area, and search_stats' searchWord (its argument is query)
+    // searched for nothing; neither said so.
+    it("an argument the tool does not take: refused, naming those it takes (and where a dimension goes)", async () => {
+      await refused(
+        "get_stats_data",
+        { statsDataId: "0003445078", area: "東京都" },
+        "Invalid arguments for get_stats_data:\n" +
+          '- area: not an argument of get_stats_data (get_stats_data takes statsDataId, filters, limit, startPosition; dimension filters go inside filters, e.g. filters {"area": …})\n' +
+          "Fix the arguments and call get_stats_data again (tools/list gives its inputSchema).",
+      );
+      const r = await everyFace(srv, "search_stats", { searchWord: "人口" });
+      assert.match(r.mcp, /^Invalid arguments for search_stats:\n- searchWord: not an argument of search_stats \(search_stats takes query, /);
+      assert.equal(r.legacy, r.mcp);
+      assert.equal(r.execute, r.mcp);
+    });
+
     it("a bad format and a number out of range at once: every problem, each with the format or bound", async () => {
       await refused(
         "get_stats_data",
