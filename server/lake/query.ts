@@ -26,6 +26,8 @@ interface Plan {
   needed: string[];
   predicates: [string, Predicate][];
   groupBy?: string[];
+  /** groupBy as the caller wrote it (for messages). */
+  groupAsked?: string[];
   aggregates?: { fn: AggregateFn; column: string; name: string }[];
   orderBy: { column: string; desc: boolean }[];
   limit: number;
@@ -95,11 +97,14 @@ export function planQuery(manifest: Manifest, q: Query): Plan {
   let output: string[];
   let aggregates: Plan["aggregates"];
   if (aggregating) {
-    const groupBy = q.groupBy ?? [];
-    for (const c of groupBy) {
-      check(c, "groupBy");
-      needed.add(c);
-    }
+    for (const c of q.groupBy ?? []) check(c, "groupBy");
+    // A code column brings its label along (area → area, areaName): the same groups, since a code has one
+    // label, and rows a reader can tell apart where labels collide (two 府中市) and read where they do not.
+    const groupBy = (q.groupBy ?? []).flatMap((c) => {
+      const label = `${c}Name`;
+      return types.has(label) && !q.groupBy!.includes(label) ? [c, label] : [c];
+    });
+    for (const c of groupBy) needed.add(c);
     aggregates = [];
     for (const [fn, column] of Object.entries(q.aggregate ?? {}) as [AggregateFn, string][]) {
       if (!AGGREGATES.includes(fn)) {
@@ -147,7 +152,8 @@ export function planQuery(manifest: Manifest, q: Query): Plan {
     output,
     needed: valid.filter((c) => needed.has(c)),
     predicates,
-    groupBy: aggregating ? (q.groupBy ?? []) : undefined,
+    groupBy: aggregating ? output.slice(0, output.length - aggregates!.length) : undefined,
+    groupAsked: aggregating ? (q.groupBy ?? []) : undefined,
     aggregates,
     orderBy,
     limit,
@@ -199,7 +205,7 @@ export interface RunOptions {
 
 function tooManyGroups(plan: Plan, maxGroups: number): LakeError {
   return new LakeError(
-    `groupBy ${plan.groupBy!.join(", ")} makes more than ${maxGroups} groups, more than one query may hold. ` +
+    `groupBy ${plan.groupAsked!.join(", ")} makes more than ${maxGroups} groups, more than one query may hold. ` +
       "Narrow it: add a where filter (e.g. one time or a few areas), or group by fewer or coarser columns.",
     400,
   );

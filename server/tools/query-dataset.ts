@@ -32,7 +32,9 @@ export function queryDatasetTool(deps: ToolDeps) {
       "Filter, group and aggregate a dataset stored by save_dataset, read from its Parquet file (only the columns " +
       "needed). Columns are the row fields of get_stats_data: dimension codes (area, time, cat01…), labels (areaName…), " +
       'unit, value, raw. Example: {"datasetId": "0003445078/all", "where": {"cat01": "0", "area": ["13000", "27000"]}, ' +
-      '"groupBy": ["areaName"], "aggregate": {"sum": "value"}, "orderBy": [{"column": "sum_value", "desc": true}]}. ' +
+      '"groupBy": ["area"], "aggregate": {"sum": "value"}, "orderBy": [{"column": "sum_value", "desc": true}]}. ' +
+      "Group by codes: a code brings its label along (area gives area and areaName), and labels can repeat " +
+      "(two areas named 府中市). " +
       `where takes a value, a list, or {"gte", "lte"}; a dimension column also takes class names ({"cat01": "総数"}). At most ${MAX_QUERY_ROWS} rows come back.`,
     inputSchema: z.object({
       datasetId: DatasetId,

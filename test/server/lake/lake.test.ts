@@ -444,8 +444,10 @@ function lakeSuite(
           groupBy: ["cat01"],
           aggregate: { sum: "value", avg: "value", min: "value", max: "value", count: "value" },
         });
+        // A code column brings its label along: the same eight groups, each row readable on its own.
         assert.deepEqual(r.columns, [
           "cat01",
+          "cat01Name",
           "sum_value",
           "avg_value",
           "min_value",
@@ -458,6 +460,7 @@ function lakeSuite(
           const sum = vs.reduce((a, b) => a + b, 0);
           want.push({
             cat01: code,
+            cat01Name: truth.find((x) => x.cat01 === code)!.cat01Name as string,
             sum_value: sum,
             avg_value: sum / vs.length,
             min_value: Math.min(...vs),
@@ -511,7 +514,7 @@ function lakeSuite(
         }
         await assert.rejects(
           lake.query(manifest.datasetId, { groupBy: ["area"], orderBy: [{ column: "value" }] }),
-          isLakeError(400, /orderBy "value" is not a result column\. Result columns: area\./),
+          isLakeError(400, /orderBy "value" is not a result column\. Result columns: area, areaName\./),
         );
       });
 
