@@ -79,10 +79,13 @@ describe("heroku: the Procfile's command on a production-only install", function
     const port = await freePort();
     // A file:// lake on a dyno: the server must warn (the test's lake is a temporary folder).
     const lake = `file://${mkdtempSync(join(tmpdir(), "estat-dyno-lake-"))}`;
+    // Its own process group, as a dyno is: Heroku stops a dyno by sending SIGTERM to every process in it,
+    // not only to the shell that runs the Procfile line (killing the shell alone left node running).
     child = spawn("sh", ["-c", web], {
       cwd: slug,
       env: { PATH: process.env.PATH, ...configVars(fake), DATA_LAKE: lake, PORT: String(port), DYNO: "web.1" },
       stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
     });
     let stderr = "";
     child.stderr?.on("data", (c) => {
@@ -96,11 +99,16 @@ describe("heroku: the Procfile's command on a production-only install", function
       child.once("exit", (code) => reject(new Error(`the web process exited ${code}: ${stderr}`)));
     });
   });
+  const stopDyno = async () => {
+    if (child?.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {}
+    await exited;
+  };
   after(async () => {
-    if (child && child.exitCode === null) {
-      child.kill("SIGTERM");
-      await new Promise((r) => child.once("exit", r));
-    }
+    await stopDyno();
     await fake?.close();
     if (slug) rmSync(slug, { recursive: true, force: true });
   });
@@ -157,6 +165,11 @@ describe("heroku: the Procfile's command on a production-only install", function
     assert.ok(Math.max(...gaps) < 16_500, `gaps ${gaps.map(Math.round)} ms (the router cuts at ${ROUTER_ROLLING_WINDOW_S} s)`);
     assert.match(body, /: keepalive/);
     assert.match(body, /"id":1/);
+  });
+
+  it("stops with the dyno: SIGTERM to the dyno's processes ends the server, nothing left listening", async () => {
+    await stopDyno();
+    await assert.rejects(fetch(`${base}/healthz`), "the port still answers after the dyno stopped");
   });
 });
 
