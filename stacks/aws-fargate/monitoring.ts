@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { alarmTopic, logMetricFilters, metricAlarm } from "../aws/alarms.ts";
+import { alarmTopic, ESTAT_ERRORS_ALARM, logMetricFilters, metricAlarm } from "../aws/alarms.ts";
 import { dashboardBody } from "./dashboard.ts";
 
 export interface MonitoringArgs {
@@ -168,15 +168,6 @@ export class Monitoring extends pulumi.ComponentResource {
         treatMissingData: "breaching",
       });
     }
-    alarm("estat-errors", "e-Stat calls failing (outage or a bad appId)", {
-      namespace: this.metricNamespace,
-      metricName: "EstatErrors",
-      statistic: "Sum",
-      period: 300,
-      evaluationPeriods: 1,
-      datapointsToAlarm: 1,
-      threshold: 10,
-      comparisonOperator: gte,
-    });
+    alarm(ESTAT_ERRORS_ALARM.id, ESTAT_ERRORS_ALARM.description, ESTAT_ERRORS_ALARM.args(this.metricNamespace));
   }
 }

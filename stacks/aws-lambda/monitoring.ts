@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { alarmTopic, logMetricFilters, metricAlarm } from "../aws/alarms.ts";
+import { alarmTopic, ESTAT_ERRORS_ALARM, logMetricFilters, metricAlarm } from "../aws/alarms.ts";
 import type { LambdaEntry } from "./config.ts";
 
 export interface LambdaMonitoringArgs {
@@ -99,16 +99,7 @@ export class LambdaMonitoring extends pulumi.ComponentResource {
         comparisonOperator: gte,
       });
     }
-    alarm("estat-errors", "e-Stat calls failing (outage or a bad appId)", {
-      namespace: this.metricNamespace,
-      metricName: "EstatErrors",
-      statistic: "Sum",
-      period: 300,
-      evaluationPeriods: 1,
-      datapointsToAlarm: 1,
-      threshold: 10,
-      comparisonOperator: gte,
-    });
+    alarm(ESTAT_ERRORS_ALARM.id, ESTAT_ERRORS_ALARM.description, ESTAT_ERRORS_ALARM.args(this.metricNamespace));
   }
 
   private createDashboard(name: string, args: LambdaMonitoringArgs): pulumi.Output<string> {

@@ -7,6 +7,25 @@ export const LOG_METRICS = [
   { id: "estat-errors", metric: "EstatErrors", pattern: '{ $.event = "estat_error" }' },
 ] as const;
 
+/**
+ * The alarm every AWS target raises on e-Stat failures (LOG_METRICS' EstatErrors): 10 or more in one
+ * 5-minute period, an outage or a rejected appId.
+ */
+export const ESTAT_ERRORS_ALARM = {
+  id: "estat-errors",
+  description: "e-Stat calls failing (outage or a bad appId)",
+  args: (namespace: string): Partial<aws.cloudwatch.MetricAlarmArgs> => ({
+    namespace,
+    metricName: "EstatErrors",
+    statistic: "Sum",
+    period: 300,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    threshold: 10,
+    comparisonOperator: "GreaterThanOrEqualToThreshold",
+  }),
+};
+
 /** The SNS topic every alarm notifies, with an e-mail subscription when `email` is set. */
 export function alarmTopic(name: string, args: { email?: string }, parent: pulumi.Resource): aws.sns.Topic {
   const topic = new aws.sns.Topic(`${name}-alarms`, {}, { parent });
