@@ -96,11 +96,12 @@ export function planQuery(manifest: Manifest, q: Query): Plan {
   const aggregating = Boolean(q.groupBy?.length || (q.aggregate && Object.keys(q.aggregate).length));
   let output: string[];
   let aggregates: Plan["aggregates"];
+  let groupBy: string[] | undefined;
   if (aggregating) {
     for (const c of q.groupBy ?? []) check(c, "groupBy");
     // A code column brings its label along (area → area, areaName): the same groups, since a code has one
     // label, and rows a reader can tell apart where labels collide (two 府中市) and read where they do not.
-    const groupBy = (q.groupBy ?? []).flatMap((c) => {
+    groupBy = (q.groupBy ?? []).flatMap((c) => {
       const label = `${c}Name`;
       return types.has(label) && !q.groupBy!.includes(label) ? [c, label] : [c];
     });
@@ -152,7 +153,7 @@ export function planQuery(manifest: Manifest, q: Query): Plan {
     output,
     needed: valid.filter((c) => needed.has(c)),
     predicates,
-    groupBy: aggregating ? output.slice(0, output.length - aggregates!.length) : undefined,
+    groupBy,
     groupAsked: aggregating ? (q.groupBy ?? []) : undefined,
     aggregates,
     orderBy,
