@@ -8,6 +8,9 @@
  *      bare node:http server sending the same bytes (target ≤ 2×): as the image starts it (its NODE_OPTIONS
  *      and the compile cache its build writes, by the same scripts/warm-compile-cache.mjs), without the
  *      cache, and the unbundled server for reference.
+ *   4. The floor the MCP SDK sets: its handler alone (bench/sdk-floor-lambda.ts, bench/sdk-floor.ts: the same
+ *      tool definitions and pooled servers as /mcp, no Koa, adapter, auth, logs or environment), bundled with
+ *      the server's own esbuild options (scripts/build.mjs BUNDLE_OPTIONS). Above it is what the app adds.
  * Medians of BENCH_RUNS (7) runs, same machine, same run: read the ratios.
  */
 import { execFileSync, spawn } from "node:child_process";
@@ -15,6 +18,8 @@ import { once } from "node:events";
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { build } from "esbuild";
+import { BUNDLE_OPTIONS } from "../scripts/build.mjs";
 import { freePort, modernRequest } from "../test/helpers/mcp-wire.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -47,16 +52,17 @@ async function invokeOnce(module: string): Promise<{ ms: number; out: string }> 
   return { ms: performance.now() - started, out };
 }
 
-async function firstAnswer(args: string[], extraEnv: Record<string, string> = {}): Promise<number> {
+async function firstAnswer(args: string[], extraEnv: Record<string, string> = {}): Promise<{ ms: number; body: string }> {
   const port = await freePort();
   const started = performance.now();
   const child = spawn(process.execPath, args, { env: { ...env, ...extraEnv, HOST: "127.0.0.1", PORT: String(port) }, stdio: "ignore" });
   const url = `http://127.0.0.1:${port}${args[0].includes("bare") ? "/" : "/mcp"}`;
+  let body: string;
   for (;;) {
     try {
       const res = await fetch(url, list);
       if (res.ok) {
-        await res.text();
+        body = await res.text();
         break;
       }
     } catch {}
@@ -65,7 +71,7 @@ async function firstAnswer(args: string[], extraEnv: Record<string, string> = {}
   const ms = performance.now() - started;
   child.kill("SIGKILL");
   await once(child, "exit");
-  return ms;
+  return { ms, body };
 }
 
 async function main() {
@@ -90,6 +96,19 @@ async function main() {
       `createServer((req, res) => { req.resume(); req.on("end", () => { res.writeHead(200, { "content-type": "application/json" }); res.end(BODY); }); }).listen(Number(process.env.PORT), "127.0.0.1");\n`,
   );
   if ((await invokeOnce(bare)).out !== bundled.out) throw new Error("the bare handler does not answer the same bytes");
+  const floors = join(dir, "floors");
+  await build({
+    ...BUNDLE_OPTIONS,
+    absWorkingDir: process.cwd(),
+    entryPoints: { "sdk-floor": "bench/sdk-floor.ts", "sdk-floor-lambda": "bench/sdk-floor-lambda.ts" },
+    outdir: floors,
+  });
+  const floorLambda = join(floors, "sdk-floor-lambda.mjs");
+  const floorHttp = join(floors, "sdk-floor.mjs");
+  if ((await firstAnswer([floorHttp])).body !== body || (await firstAnswer(["dist/server/main.mjs"])).body !== body) {
+    throw new Error("the SDK-alone server and dist/server/main.mjs do not answer the Lambda handler's bytes");
+  }
+  if ((await invokeOnce(floorLambda)).out !== bundled.out) throw new Error("the SDK-alone handler does not answer the same bytes");
 
   // The image's start: its NODE_OPTIONS (from the Dockerfile's ENV) and a compile cache written the way
   // its build writes one.
@@ -108,13 +127,17 @@ async function main() {
   const image: number[] = [];
   const httpBare: number[] = [];
   const sources: number[] = [];
+  const lambdaFloor: number[] = [];
+  const httpFloor: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     lambda.push((await invokeOnce("dist/server/lambda.mjs")).ms);
     lambdaBare.push((await invokeOnce(bare)).ms);
-    image.push(await firstAnswer(["dist/server/main.mjs"], imageEnv));
-    http.push(await firstAnswer(["dist/server/main.mjs"]));
-    httpBare.push(await firstAnswer([bareHttp]));
-    sources.push(await firstAnswer(["server/main.ts"]));
+    lambdaFloor.push((await invokeOnce(floorLambda)).ms);
+    image.push((await firstAnswer(["dist/server/main.mjs"], imageEnv)).ms);
+    http.push((await firstAnswer(["dist/server/main.mjs"])).ms);
+    httpBare.push((await firstAnswer([bareHttp])).ms);
+    httpFloor.push((await firstAnswer([floorHttp])).ms);
+    sources.push((await firstAnswer(["server/main.ts"])).ms);
   }
   const ms = (x: number) => `${x.toFixed(0).padStart(6)} ms`;
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
@@ -122,9 +145,13 @@ async function main() {
   console.log(`dist/lambda.zip                         ${(zipBytes / 1024 / 1024).toFixed(2)} MB (${zipBytes} bytes; target ≤ 1.5 MB)`);
   console.log("cold start → first tools/list                     median   ratio (target ≤ 2×)");
   console.log(`  Lambda: bare streaming handler               ${ms(median(lambdaBare))}`);
-  console.log(`  Lambda: dist/server/lambda.mjs               ${ms(median(lambda))}   ${ratio(median(lambda), median(lambdaBare))}`);
+  console.log(`  Lambda: the MCP SDK's handler alone, bundled ${ms(median(lambdaFloor))}   ${ratio(median(lambdaFloor), median(lambdaBare))}`);
+  console.log(`  Lambda: dist/server/lambda.mjs               ${ms(median(lambda))}   ${ratio(median(lambda), median(lambdaBare))}` +
+    `   (${ratio(median(lambda), median(lambdaFloor))} the SDK alone)`);
   console.log(`  container: bare node:http                    ${ms(median(httpBare))}`);
-  console.log(`  container: as the image starts it            ${ms(median(image))}   ${ratio(median(image), median(httpBare))}`);
+  console.log(`  container: the MCP SDK's handler alone, bundled ${ms(median(httpFloor))}   ${ratio(median(httpFloor), median(httpBare))}`);
+  console.log(`  container: as the image starts it            ${ms(median(image))}   ${ratio(median(image), median(httpBare))}` +
+    `   (${ratio(median(image), median(httpFloor))} the SDK alone)`);
   console.log(`  container: node dist/server/main.mjs, no cache ${ms(median(http))}   ${ratio(median(http), median(httpBare))}`);
   console.log(`  container: node server/main.ts (sources)     ${ms(median(sources))}   ${ratio(median(sources), median(httpBare))}`);
 }

@@ -34,7 +34,8 @@ const node = toNodeHandler(
     ? naiveHandler
     : createMcp({ tools, streamAfterMs: 3000, keepAliveMs: 15_000, toolTimeoutMs: 60_000, maxBodyBytes: 1 << 20 }).auto,
 );
-const port = Number(process.argv[2] ?? 0);
+// A port as argv[2] (bench/mcp.ts) or PORT (bench/lambda.ts, which starts it as the server is started).
+const port = Number(process.argv[2] ?? process.env.PORT ?? 0);
 createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on("data", (c) => chunks.push(c));
