@@ -3,8 +3,8 @@
 // load on first use (the lake: the S3 SDK and Parquet; SSM). Then dist/lambda.zip: lambda.mjs and only
 // the chunks it can reach, which is what the Lambda stacks upload.
 // Plain JS on purpose: it runs on any Node before anything else is built.
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { mkdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { zipSync } from "fflate";
@@ -89,4 +89,4 @@ async function main() {
 }
 
 // Imported (bench/lambda.ts reads BUNDLE_OPTIONS), it builds nothing.
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();
+if (process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))) await main();
