@@ -11,6 +11,8 @@
  *   4. The floor the MCP SDK sets: its handler alone (bench/sdk-floor-lambda.ts, bench/sdk-floor.ts: the same
  *      tool definitions and pooled servers as /mcp, no Koa, adapter, auth, logs or environment), bundled with
  *      the server's own esbuild options (scripts/build.mjs BUNDLE_OPTIONS). Above it is what the app adds.
+ *   5. The floor the parts set: Koa, pino, the SDK's handler and (Lambda) the adapter, wired with nothing of
+ *      ours between them (bench/parts-app.ts). Above it is our own code; below it, nobody's.
  * Medians of BENCH_RUNS (7) runs, same machine, same run: read the ratios.
  */
 import { execFileSync, spawn } from "node:child_process";
@@ -100,15 +102,24 @@ async function main() {
   await build({
     ...BUNDLE_OPTIONS,
     absWorkingDir: process.cwd(),
-    entryPoints: { "sdk-floor": "bench/sdk-floor.ts", "sdk-floor-lambda": "bench/sdk-floor-lambda.ts" },
+    entryPoints: {
+      "sdk-floor": "bench/sdk-floor.ts",
+      "sdk-floor-lambda": "bench/sdk-floor-lambda.ts",
+      "parts-floor": "bench/parts-floor.ts",
+      "parts-floor-lambda": "bench/parts-floor-lambda.ts",
+    },
     outdir: floors,
   });
   const floorLambda = join(floors, "sdk-floor-lambda.mjs");
   const floorHttp = join(floors, "sdk-floor.mjs");
-  if ((await firstAnswer([floorHttp])).body !== body || (await firstAnswer(["dist/server/main.mjs"])).body !== body) {
-    throw new Error("the SDK-alone server and dist/server/main.mjs do not answer the Lambda handler's bytes");
+  const partsLambda = join(floors, "parts-floor-lambda.mjs");
+  const partsHttp = join(floors, "parts-floor.mjs");
+  for (const floor of [floorLambda, partsLambda]) {
+    if ((await invokeOnce(floor)).out !== bundled.out) throw new Error(`${floor} does not answer the same bytes`);
   }
-  if ((await invokeOnce(floorLambda)).out !== bundled.out) throw new Error("the SDK-alone handler does not answer the same bytes");
+  for (const server of [floorHttp, partsHttp, "dist/server/main.mjs"]) {
+    if ((await firstAnswer([server])).body !== body) throw new Error(`${server} does not answer the Lambda handler's bytes`);
+  }
 
   // The image's start: its NODE_OPTIONS (from the Dockerfile's ENV) and a compile cache written the way
   // its build writes one.
@@ -129,14 +140,18 @@ async function main() {
   const sources: number[] = [];
   const lambdaFloor: number[] = [];
   const httpFloor: number[] = [];
+  const lambdaParts: number[] = [];
+  const httpParts: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     lambda.push((await invokeOnce("dist/server/lambda.mjs")).ms);
     lambdaBare.push((await invokeOnce(bare)).ms);
     lambdaFloor.push((await invokeOnce(floorLambda)).ms);
+    lambdaParts.push((await invokeOnce(partsLambda)).ms);
     image.push((await firstAnswer(["dist/server/main.mjs"], imageEnv)).ms);
     http.push((await firstAnswer(["dist/server/main.mjs"])).ms);
     httpBare.push((await firstAnswer([bareHttp])).ms);
     httpFloor.push((await firstAnswer([floorHttp])).ms);
+    httpParts.push((await firstAnswer([partsHttp])).ms);
     sources.push((await firstAnswer(["server/main.ts"])).ms);
   }
   const ms = (x: number) => `${x.toFixed(0).padStart(6)} ms`;
@@ -146,12 +161,14 @@ async function main() {
   console.log("cold start → first tools/list                     median   ratio (target ≤ 2×)");
   console.log(`  Lambda: bare streaming handler               ${ms(median(lambdaBare))}`);
   console.log(`  Lambda: the MCP SDK's handler alone, bundled ${ms(median(lambdaFloor))}   ${ratio(median(lambdaFloor), median(lambdaBare))}`);
+  console.log(`  Lambda: the parts alone (+ Koa, pino, adapter) ${ms(median(lambdaParts))}   ${ratio(median(lambdaParts), median(lambdaBare))}`);
   console.log(`  Lambda: dist/server/lambda.mjs               ${ms(median(lambda))}   ${ratio(median(lambda), median(lambdaBare))}` +
-    `   (${ratio(median(lambda), median(lambdaFloor))} the SDK alone)`);
+    `   (${ratio(median(lambda), median(lambdaFloor))} the SDK alone, ${ratio(median(lambda), median(lambdaParts))} the parts)`);
   console.log(`  container: bare node:http                    ${ms(median(httpBare))}`);
   console.log(`  container: the MCP SDK's handler alone, bundled ${ms(median(httpFloor))}   ${ratio(median(httpFloor), median(httpBare))}`);
+  console.log(`  container: the parts alone (+ Koa, pino)     ${ms(median(httpParts))}   ${ratio(median(httpParts), median(httpBare))}`);
   console.log(`  container: as the image starts it            ${ms(median(image))}   ${ratio(median(image), median(httpBare))}` +
-    `   (${ratio(median(image), median(httpFloor))} the SDK alone)`);
+    `   (${ratio(median(image), median(httpFloor))} the SDK alone, ${ratio(median(image), median(httpParts))} the parts)`);
   console.log(`  container: node dist/server/main.mjs, no cache ${ms(median(http))}   ${ratio(median(http), median(httpBare))}`);
   console.log(`  container: node server/main.ts (sources)     ${ms(median(sources))}   ${ratio(median(sources), median(httpBare))}`);
 }
