@@ -123,9 +123,15 @@ async function deployed() {
   closeSync(logFd);
   const floorPort = await freePort();
   const floor = spawnNode(["bench/sdk-floor.ts", String(floorPort)], serverEnv(floorPort));
+  // The parts alone (bench/parts-app.ts): Koa, one info log line per request to a file, the SDK's handler.
+  const partsPort = await freePort();
+  const partsFd = openSync(`${logFile}.parts`, "w");
+  const parts = spawn(process.execPath, ["bench/parts-floor.ts"], { env: { ...serverEnv(partsPort), LOG_LEVEL: "info" }, stdio: ["ignore", partsFd, "inherit"] });
+  closeSync(partsFd);
   try {
     const url = `http://127.0.0.1:${port}/mcp`;
     const floorUrl = `http://127.0.0.1:${floorPort}/mcp`;
+    const partsUrl = `http://127.0.0.1:${partsPort}/mcp`;
     const cases: [string, RequestInit][] = [
       ["tools/list, 2026-07-28", rpcInit("tools/list")],
       ["tools/call, 2026-07-28", rpcInit("tools/call", { name: "get_table_url", arguments: { statsDataId: "0003445078" } }, "get_table_url")],
@@ -134,33 +140,40 @@ async function deployed() {
     ];
     await waitFor(url, withKey(cases[0][1]));
     await waitFor(floorUrl, cases[0][1]);
+    await waitFor(partsUrl, cases[0][1]);
     console.log(`\ndeployed configuration (${entry}, API key, info logs, rate limiter) against the SDK's handler alone`);
+    console.log("and the parts alone (bench/parts-app.ts: Koa, an info log line per request, the SDK's handler; no auth, limits or checks)");
     // Rounds alternate the two servers, so a drift of the machine (another process, the clock) falls on
     // both; the ratio is the median of the rounds' ratios (BENCH_ROUNDS, default 3).
     const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
     console.log(`${rounds} alternating rounds of ${DURATION} s each; ratio = median of the rounds' deployed/SDK-alone ratios (target ≥ 0.90)`);
-    console.log("case                                    deployed req/s  SDK alone req/s   ratio  (rounds)            deployed p99 ms");
+    console.log("case                                    deployed req/s  SDK alone req/s   ratio  (rounds)            deployed p99 ms   parts/SDK alone");
     for (const [label, init] of cases) {
       await load(url, withKey(init), 2);
       await load(floorUrl, init, 2);
+      await load(partsUrl, init, 2);
       const ratios: number[] = [];
+      const partsRatios: number[] = [];
       const ds: Awaited<ReturnType<typeof load>>[] = [];
       const fs: Awaited<ReturnType<typeof load>>[] = [];
       for (let r = 0; r < rounds; r++) {
         ds.push(await load(url, withKey(init)));
         fs.push(await load(floorUrl, init));
         ratios.push(ds[r].rps / fs[r].rps);
+        partsRatios.push((await load(partsUrl, init)).rps / fs[r].rps);
       }
       const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
       const each = ratios.map((x) => x.toFixed(2)).join(" ");
       console.log(
         `${label.padEnd(40)}${fmt(mid(ds.map((d) => d.rps)))}        ${fmt(mid(fs.map((f) => f.rps)))}      ${mid(ratios).toFixed(2)}  (${each})`.padEnd(100) +
-          fmt(mid(ds.map((d) => d.p99))),
+          fmt(mid(ds.map((d) => d.p99))).padEnd(18) +
+          `${mid(partsRatios).toFixed(2)} (${partsRatios.map((x) => x.toFixed(2)).join(" ")})`,
       );
     }
   } finally {
     server.kill();
     floor.kill();
+    parts.kill();
   }
   await once(server, "exit");
   const lines = readFileSync(logFile, "utf8").split("\n").filter((l) => l.includes('"event":"request"')).length;
