@@ -57,3 +57,19 @@ export async function freePort(): Promise<number> {
   s.close();
   return port;
 }
+
+/** Read an SSE answer frame by frame, with the time each frame arrived. */
+export async function readSse(res: Response): Promise<{ at: number; frame: string }[]> {
+  const frames: { at: number; frame: string }[] = [];
+  const started = performance.now();
+  const decoder = new TextDecoder();
+  let buf = "";
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buf += decoder.decode(chunk, { stream: true });
+    for (let i = buf.indexOf("\n\n"); i >= 0; i = buf.indexOf("\n\n")) {
+      frames.push({ at: performance.now() - started, frame: buf.slice(0, i) });
+      buf = buf.slice(i + 2);
+    }
+  }
+  return frames;
+}

@@ -2,7 +2,7 @@
  * Starts the real app on 127.0.0.1:0 with a given environment, capturing every log line, and connects
  * official SDK clients to it in either protocol era.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request, type Server, type ServerResponse } from "node:http";
@@ -13,6 +13,8 @@ import { parseEnv, secretsOf } from "../../server/config.ts";
 import { createDeps } from "../../server/deps.ts";
 import { createLogger } from "../../server/logger.ts";
 import { serve } from "../../server/serve.ts";
+import type { SyntheticTable } from "./estat-table.ts";
+import { FakeEstat } from "./fake-estat.ts";
 
 export interface Running {
   base: string;
@@ -87,6 +89,78 @@ export async function startServer(env: Record<string, string | undefined>): Prom
 }
 
 export type Era = "modern" | "legacy";
+
+type Env = Record<string, string | undefined>;
+
+/** What one describe block's server is: each field is what differs between the suites. */
+export interface ServerOptions {
+  /** The server's environment, over ESTAT_API_URL and ESTAT_APP_ID of the fake; a function is read in `before`. */
+  env?: Env | (() => Env);
+  /** The fake e-Stat's options, or false for none (the environment then says where e-Stat is, if anywhere). */
+  estat?: ConstructorParameters<typeof FakeEstat>[0] | false;
+  /** Generated tables the fake serves page by page. */
+  synthetic?: SyntheticTable[];
+  /** A file lake in a new temporary folder named with this prefix (DATA_LAKE), removed afterwards. */
+  lakeDir?: string;
+  /** An SDK client connected once the server listens. */
+  client?: { era: Era; headers?: Record<string, string> };
+}
+
+/** The running parts of a useServer block, readable once its `before` has run. */
+export interface UsedServer {
+  readonly fake: FakeEstat;
+  readonly srv: Running;
+  readonly client: Client;
+  readonly dir: string;
+}
+
+/**
+ * For a mocha block: `before` starts a fake e-Stat, then the real server pointed at it (and the client
+ * and lake folder the options ask for); `after` closes them in reverse order, whatever got started.
+ */
+export function useServer(opts: ServerOptions = {}): UsedServer {
+  let fake: FakeEstat | undefined;
+  let srv: Running | undefined;
+  let client: Client | undefined;
+  let dir: string | undefined;
+  before(async () => {
+    if (opts.lakeDir !== undefined) dir = mkdtempSync(join(tmpdir(), opts.lakeDir));
+    if (opts.estat !== false) {
+      fake = await new FakeEstat(opts.estat).listen();
+      for (const t of opts.synthetic ?? []) fake.addSynthetic(t);
+    }
+    srv = await startServer({
+      ...(fake ? { ESTAT_API_URL: fake.url, ESTAT_APP_ID: fake.appId } : {}),
+      ...(dir ? { DATA_LAKE: `file://${dir}` } : {}),
+      ...(typeof opts.env === "function" ? opts.env() : opts.env),
+    });
+    if (opts.client) client = await connect(srv.base, opts.client.era, opts.client.headers);
+  });
+  after(async () => {
+    await client?.close();
+    await srv?.close();
+    await fake?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  const started = <T>(part: T | undefined, name: string): T => {
+    if (part === undefined) throw new Error(`useServer: no ${name} (not asked for in its options, or read before its before hook)`);
+    return part;
+  };
+  return {
+    get fake() {
+      return started(fake, "fake e-Stat");
+    },
+    get srv() {
+      return started(srv, "server");
+    },
+    get client() {
+      return started(client, "client");
+    },
+    get dir() {
+      return started(dir, "lake folder");
+    },
+  };
+}
 
 export async function connect(base: string, era: Era, headers: Record<string, string> = {}): Promise<Client> {
   const client = new Client(

@@ -2,8 +2,7 @@ import assert from "node:assert/strict";
 import { keyId } from "../../server/auth.ts";
 import { KEY_INVALID as INVALID, KEY_MISSING as MISSING } from "../../server/http/auth/api-keys.ts";
 import { ConfigError, parseEnv } from "../../server/config.ts";
-import { FakeEstat } from "../helpers/fake-estat.ts";
-import { connect, type Running, rawRequest, rpc, startServer } from "../helpers/server.ts";
+import { connect, rawRequest, rpc, useServer } from "../helpers/server.ts";
 
 const K1 = "k1-test-key-aaaaaaaaaaaaaaaa";
 const K2 = "k2_test~key.bbbbbbbbbbbbbbbb";
@@ -49,26 +48,13 @@ describe("API key refusals (server/http/auth/api-keys.ts)", () => {
 });
 
 describe("API keys (MCP_API_KEYS) on every route", () => {
-  let fake: FakeEstat;
-  let srv: Running;
-  before(async () => {
-    fake = await new FakeEstat().listen();
-    srv = await startServer({
-      ESTAT_API_URL: fake.url,
-      ESTAT_APP_ID: fake.appId,
-      MCP_API_KEYS: `${K1},${K2}`,
-      RATE_LIMIT_PER_MINUTE: "0",
-      AUTH_FAILURES_PER_MINUTE: "0",
-    });
-  });
-  after(async () => {
-    await srv.close();
-    await fake.close();
+  const s = useServer({
+    env: { MCP_API_KEYS: `${K1},${K2}`, RATE_LIMIT_PER_MINUTE: "0", AUTH_FAILURES_PER_MINUTE: "0" },
   });
 
   for (const route of ROUTES) {
     it(`${route.name} without a key: 403, a JSON-RPC error, no OAuth challenge`, async () => {
-      const res = await call(srv.base, route);
+      const res = await call(s.srv.base, route);
       assert.equal(res.status, 403);
       assert.equal(res.headers.get("www-authenticate"), null);
       assert.deepEqual(await res.json(), { jsonrpc: "2.0", error: { code: -32001, message: MISSING }, id: null });
@@ -76,19 +62,19 @@ describe("API keys (MCP_API_KEYS) on every route", () => {
 
     it(`${route.name} with a wrong key: 403`, async () => {
       for (const headers of [bearer(WRONG), xKey(WRONG), { authorization: `Basic ${K1}` }]) {
-        const res = await call(srv.base, route, headers);
+        const res = await call(s.srv.base, route, headers);
         assert.equal(res.status, 403, JSON.stringify(headers));
         assert.equal(res.headers.get("www-authenticate"), null);
         const body = (await res.json()) as { error: { code: number; message: string } };
         assert.equal(body.error.code, -32001);
       }
-      const res = await call(srv.base, route, bearer(WRONG));
+      const res = await call(s.srv.base, route, bearer(WRONG));
       assert.equal(((await res.json()) as { error: { message: string } }).error.message, INVALID);
     });
 
     it(`${route.name} accepts both rotated keys, as Bearer and as X-API-Key`, async () => {
       for (const headers of [bearer(K1), xKey(K1), bearer(K2), xKey(K2)]) {
-        const res = await call(srv.base, route, headers);
+        const res = await call(s.srv.base, route, headers);
         assert.equal(res.status, 200, `${JSON.stringify(headers)}: ${await res.clone().text()}`);
         await res.text();
       }
@@ -98,7 +84,7 @@ describe("API keys (MCP_API_KEYS) on every route", () => {
   it("accepts a key the client URL-encoded", async () => {
     const encoded = [...K2].map((c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0")}`).join("");
     for (const headers of [bearer(encoded), xKey(encoded), xKey(encodeURIComponent(K1).replace(/-/g, "%2D"))]) {
-      const res = await call(srv.base, ROUTES[1], headers);
+      const res = await call(s.srv.base, ROUTES[1], headers);
       assert.equal(res.status, 200, JSON.stringify(headers));
     }
   });
@@ -108,7 +94,7 @@ describe("API keys (MCP_API_KEYS) on every route", () => {
       ["modern", bearer(K1)],
       ["legacy", xKey(K2)],
     ] as const) {
-      const client = await connect(srv.base, era, headers);
+      const client = await connect(s.srv.base, era, headers);
       const { tools } = await client.listTools();
       assert.ok(tools.some((t) => t.name === "search_stats"));
       await client.close();
@@ -116,8 +102,8 @@ describe("API keys (MCP_API_KEYS) on every route", () => {
   });
 
   it("keeps /healthz and /readyz open", async () => {
-    assert.equal((await fetch(`${srv.base}/healthz`)).status, 200);
-    const ready = await fetch(`${srv.base}/readyz`);
+    assert.equal((await fetch(`${s.srv.base}/healthz`)).status, 200);
+    const ready = await fetch(`${s.srv.base}/readyz`);
     assert.equal(ready.status, 200);
     const body = (await ready.json()) as { status: string; checks: Record<string, string> };
     assert.equal(body.status, "ready");
@@ -125,7 +111,7 @@ describe("API keys (MCP_API_KEYS) on every route", () => {
   });
 
   it("answers /.well-known/oauth-protected-resource with a plain 404 (with a key)", async () => {
-    const res = await fetch(`${srv.base}/.well-known/oauth-protected-resource`, { headers: bearer(K1) });
+    const res = await fetch(`${s.srv.base}/.well-known/oauth-protected-resource`, { headers: bearer(K1) });
     assert.equal(res.status, 404);
     assert.equal(res.headers.get("www-authenticate"), null);
   });
@@ -134,52 +120,51 @@ describe("API keys (MCP_API_KEYS) on every route", () => {
   // Regression: the auth middleware used to answer /.well-known/* with 401 before the 404 handler ran.
   it("answers /.well-known/oauth-protected-resource with a plain 404 (without a key)", async () => {
     for (const path of ["/.well-known/oauth-protected-resource", "/.well-known/oauth-authorization-server"]) {
-      const res = await fetch(`${srv.base}${path}`);
+      const res = await fetch(`${s.srv.base}${path}`);
       assert.equal(res.status, 404, path);
       assert.equal(res.headers.get("www-authenticate"), null, path);
     }
   });
 
   it("logs key ids, never keys", async () => {
-    const res = await call(srv.base, ROUTES[1], { ...xKey(K2), "x-request-id": "auth-log-k2" });
+    const res = await call(s.srv.base, ROUTES[1], { ...xKey(K2), "x-request-id": "auth-log-k2" });
     assert.equal(res.status, 200);
-    await call(srv.base, ROUTES[1], { ...bearer(WRONG), "x-request-id": "auth-log-wrong" });
-    const line = (id: string) => JSON.parse(srv.logs.find((l) => l.includes(`"id":"${id}"`)) ?? "{}");
+    await call(s.srv.base, ROUTES[1], { ...bearer(WRONG), "x-request-id": "auth-log-wrong" });
+    const line = (id: string) => JSON.parse(s.srv.logs.find((l) => l.includes(`"id":"${id}"`)) ?? "{}");
     assert.equal(line("auth-log-k2").keyId, keyId(K2));
     assert.match(keyId(K2), /^key_[0-9a-f]{8}$/);
     assert.equal(line("auth-log-wrong").status, 403);
     assert.equal(line("auth-log-wrong").keyId, undefined);
     assert.equal(line("auth-log-wrong").authFailure, "invalid_key");
     for (const secret of [K1, K2, WRONG]) {
-      assert.equal(srv.logs.filter((l) => l.includes(secret)).length, 0, secret);
+      assert.equal(s.srv.logs.filter((l) => l.includes(secret)).length, 0, secret);
     }
   });
 });
 
 describe("request limits and browser origins", () => {
-  let srv: Running;
-  before(async () => {
-    srv = await startServer({
+  const s = useServer({
+    estat: false,
+    env: {
       ESTAT_APP_ID: "limits-app-id-000000",
       MCP_API_KEYS: K1,
       MAX_BODY_BYTES: "2048",
       ALLOWED_ORIGINS: "https://app.example.jp",
       RATE_LIMIT_PER_MINUTE: "0",
-    });
+    },
   });
-  after(() => srv.close());
 
   const big = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: { pad: "x".repeat(4000) } });
   const message = "Request body too large: the limit is 2048 bytes.";
 
   it("answers a body over MAX_BODY_BYTES on /mcp with 413 and a JSON-RPC error", async () => {
-    const r = await rpc(srv.base, big, bearer(K1));
+    const r = await rpc(s.srv.base, big, bearer(K1));
     assert.equal(r.status, 413);
     assert.deepEqual(JSON.parse(r.text), { jsonrpc: "2.0", error: { code: -32000, message }, id: null });
   });
 
   it("answers a body over MAX_BODY_BYTES on /execute with 413", async () => {
-    const res = await fetch(`${srv.base}/execute`, {
+    const res = await fetch(`${s.srv.base}/execute`, {
       method: "POST",
       headers: { "content-type": "application/json", ...bearer(K1) },
       body: JSON.stringify({ tool_name: "get_table_url", arguments: { statsDataId: "x".repeat(4000) } }),
@@ -189,7 +174,7 @@ describe("request limits and browser origins", () => {
   });
 
   it("answers 413 to a chunked body without Content-Length once it passes the limit", async () => {
-    const res = await fetch(`${srv.base}/mcp`, {
+    const res = await fetch(`${s.srv.base}/mcp`, {
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...bearer(K1) },
       body: new Blob([big]).stream(),
@@ -201,20 +186,20 @@ describe("request limits and browser origins", () => {
 
   it("accepts a body just under the limit", async () => {
     const fits = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: { pad: "x".repeat(1900) } });
-    const r = await rpc(srv.base, fits, bearer(K1));
+    const r = await rpc(s.srv.base, fits, bearer(K1));
     assert.notEqual(r.status, 413);
   });
 
   it("refuses JSON nested deeper than 32 levels", async () => {
     const deep = `{"jsonrpc":"2.0","id":1,"method":"tools/list","params":${"[".repeat(40)}${"]".repeat(40)}}`;
-    const r = await rpc(srv.base, deep, bearer(K1));
+    const r = await rpc(s.srv.base, deep, bearer(K1));
     assert.equal(r.status, 400);
     assert.equal(JSON.parse(r.text).error.code, -32600);
   });
 
   it("answers a foreign Origin with 403, even with a valid key", async () => {
     for (const path of ["/mcp", "/execute", "/tools"]) {
-      const r = await rawRequest(srv.base, {
+      const r = await rawRequest(s.srv.base, {
         path,
         headers: { "content-type": "application/json", origin: "https://evil.example.com", ...bearer(K1) },
         body: path === "/execute" ? EXECUTE : JSON.stringify(LIST),
@@ -225,7 +210,7 @@ describe("request limits and browser origins", () => {
         "Forbidden: Origin not allowed. Add it to ALLOWED_ORIGINS to call this server from a browser.",
       );
     }
-    const allowed = await rpc(srv.base, LIST, { origin: "https://app.example.jp", ...bearer(K1) });
+    const allowed = await rpc(s.srv.base, LIST, { origin: "https://app.example.jp", ...bearer(K1) });
     assert.equal(allowed.status, 200);
   });
 });
@@ -276,22 +261,21 @@ describe("parseEnv: who may call (server/config.ts)", () => {
 
 // Needs app.ts to mount createRateLimit after auth (see server/rate-limit.ts).
 describe("rate limits per key (RATE_LIMIT_PER_MINUTE)", () => {
-  let srv: Running;
-  before(async () => {
-    srv = await startServer({ ESTAT_APP_ID: "rate-app-id-00000000", MCP_API_KEYS: `${K1},${K2}`, RATE_LIMIT_PER_MINUTE: "5" });
+  const s = useServer({
+    estat: false,
+    env: { ESTAT_APP_ID: "rate-app-id-00000000", MCP_API_KEYS: `${K1},${K2}`, RATE_LIMIT_PER_MINUTE: "5" },
   });
-  after(() => srv.close());
 
   it("answers the 6th request in a minute with 429 and RateLimit-* headers; each key has its own budget", async () => {
-    for (let i = 0; i < 3; i++) assert.equal((await fetch(`${srv.base}/healthz`)).status, 200);
+    for (let i = 0; i < 3; i++) assert.equal((await fetch(`${s.srv.base}/healthz`)).status, 200);
     for (let i = 1; i <= 5; i++) {
-      const res = await call(srv.base, ROUTES[i % 2 === 0 ? 1 : 3], bearer(K1));
+      const res = await call(s.srv.base, ROUTES[i % 2 === 0 ? 1 : 3], bearer(K1));
       assert.equal(res.status, 200);
       assert.equal(res.headers.get("ratelimit-limit"), "5");
       assert.equal(res.headers.get("ratelimit-remaining"), String(5 - i));
       await res.text();
     }
-    const refused = await call(srv.base, ROUTES[0], xKey(K1));
+    const refused = await call(s.srv.base, ROUTES[0], xKey(K1));
     assert.equal(refused.status, 429);
     const retry = Number(refused.headers.get("retry-after"));
     assert.ok(retry >= 1 && retry <= 60, `Retry-After ${retry}`);
@@ -303,26 +287,22 @@ describe("rate limits per key (RATE_LIMIT_PER_MINUTE)", () => {
       error: { code: -32029, message: `Rate limit exceeded: 5 requests per 60 s. Retry after ${retry} s.` },
       id: null,
     });
-    const other = await call(srv.base, ROUTES[0], bearer(K2));
+    const other = await call(s.srv.base, ROUTES[0], bearer(K2));
     assert.equal(other.status, 200);
     assert.equal(other.headers.get("ratelimit-remaining"), "4");
-    assert.equal((await fetch(`${srv.base}/healthz`)).status, 200);
+    assert.equal((await fetch(`${s.srv.base}/healthz`)).status, 200);
   });
 });
 
 // The client IP is read behind TRUSTED_PROXY_HOPS proxies (app.ts: Koa's maxIpsCount), so it cannot be spoofed.
 describe("rate limits per client address when auth is off", () => {
-  let srv: Running;
-  before(async () => {
-    srv = await startServer({ ESTAT_APP_ID: "rate-ip-app-id-000000", RATE_LIMIT_PER_MINUTE: "2" });
-  });
-  after(() => srv.close());
+  const s = useServer({ estat: false, env: { ESTAT_APP_ID: "rate-ip-app-id-000000", RATE_LIMIT_PER_MINUTE: "2" } });
 
   // The load balancer appends the address it saw; whatever the client put before it is its own invention.
   it("counts the address the load balancer saw, not a spoofed X-Forwarded-For", async () => {
     const statuses: number[] = [];
     for (let i = 1; i <= 3; i++) {
-      const res = await fetch(`${srv.base}/tools`, { headers: { "x-forwarded-for": `198.51.100.${i}, 203.0.113.7` } });
+      const res = await fetch(`${s.srv.base}/tools`, { headers: { "x-forwarded-for": `198.51.100.${i}, 203.0.113.7` } });
       statuses.push(res.status);
       await res.text();
     }

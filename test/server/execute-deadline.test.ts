@@ -3,35 +3,25 @@
 // /execute below that limit with our own clear error, while /mcp (which streams) keeps the tool deadline.
 import assert from "node:assert/strict";
 import { parseEnv } from "../../server/config.ts";
-import { FakeEstat } from "../helpers/fake-estat.ts";
-import { connect, type Running, startServer, text } from "../helpers/server.ts";
+import { connect, text, useServer } from "../helpers/server.ts";
 
 const SEARCH = { name: "search_stats", arguments: { query: "男女別人口", surveyYears: "2020" } };
 
 describe("the /execute deadline (EXECUTE_TIMEOUT_MS) below the tool deadline", () => {
-  let fake: FakeEstat;
-  let srv: Running;
-  before(async () => {
-    fake = await new FakeEstat().listen();
-    srv = await startServer({
-      ESTAT_API_URL: fake.url,
-      ESTAT_APP_ID: fake.appId,
+  const s = useServer({
+    env: {
       ESTAT_TIMEOUT_MS: "4000",
       ESTAT_RETRIES: "0",
       RATE_LIMIT_PER_MINUTE: "0",
       TOOL_TIMEOUT_MS: "5000",
       EXECUTE_TIMEOUT_MS: "1000",
-    });
-  });
-  after(async () => {
-    await srv.close();
-    await fake.close();
+    },
   });
 
   it("ends /execute at its own deadline with a 504 that says to use /mcp for long calls", async () => {
-    fake.on("getStatsList", () => ({ delayMs: 2500 }));
+    s.fake.on("getStatsList", () => ({ delayMs: 2500 }));
     const started = performance.now();
-    const res = await fetch(`${srv.base}/execute`, {
+    const res = await fetch(`${s.srv.base}/execute`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ tool_name: SEARCH.name, arguments: { ...SEARCH.arguments, limit: 3 } }),
@@ -48,8 +38,8 @@ describe("the /execute deadline (EXECUTE_TIMEOUT_MS) below the tool deadline", (
   });
 
   it("lets the same call finish over /mcp, which keeps the tool deadline", async () => {
-    fake.on("getStatsList", () => ({ delayMs: 2500 }));
-    const client = await connect(srv.base, "modern");
+    s.fake.on("getStatsList", () => ({ delayMs: 2500 }));
+    const client = await connect(s.srv.base, "modern");
     const r = await client.callTool(SEARCH);
     await client.close();
     assert.equal(r.isError, undefined, text(r));

@@ -1,49 +1,15 @@
 import assert from "node:assert/strict";
 import type { Client } from "@modelcontextprotocol/client";
-import { FakeEstat } from "../helpers/fake-estat.ts";
-import { modernToolCall } from "../helpers/mcp-wire.ts";
-import { connect, type Era, type Running, rawRequest, rpc, startServer, text } from "../helpers/server.ts";
-
-
-/** Read an SSE answer frame by frame, with the time each frame arrived. */
-async function readSse(res: Response) {
-  const frames: { at: number; frame: string }[] = [];
-  const started = performance.now();
-  const decoder = new TextDecoder();
-  let buf = "";
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    buf += decoder.decode(chunk, { stream: true });
-    let i = buf.indexOf("\n\n");
-    while (i >= 0) {
-      frames.push({ at: performance.now() - started, frame: buf.slice(0, i) });
-      buf = buf.slice(i + 2);
-      i = buf.indexOf("\n\n");
-    }
-  }
-  return frames;
-}
+import { modernToolCall, readSse } from "../helpers/mcp-wire.ts";
+import { connect, type Era, rawRequest, rpc, text, useServer } from "../helpers/server.ts";
 
 describe("long tool calls (slow e-Stat)", () => {
-  let fake: FakeEstat;
-  let srv: Running;
-  before(async () => {
-    fake = await new FakeEstat().listen();
-    srv = await startServer({
-      ESTAT_API_URL: fake.url,
-      ESTAT_APP_ID: fake.appId,
-      STREAM_AFTER_MS: "200",
-      SSE_KEEPALIVE_MS: "250",
-    });
-  });
-  after(async () => {
-    await srv.close();
-    await fake.close();
-  });
-  beforeEach(() => fake.reset());
+  const s = useServer({ env: { STREAM_AFTER_MS: "200", SSE_KEEPALIVE_MS: "250" } });
+  beforeEach(() => s.fake.reset());
 
   it("streams a 2026-07-28 e-Stat call without a progress token, with keep-alives and no log messages", async () => {
-    fake.on("getStatsList", () => ({ delayMs: 1500 }));
-    const res = await fetch(`${srv.base}/mcp`, modernToolCall("search_stats", { query: "人口" }));
+    s.fake.on("getStatsList", () => ({ delayMs: 1500 }));
+    const res = await fetch(`${s.srv.base}/mcp`, modernToolCall("search_stats", { query: "人口" }));
     assert.equal(res.status, 200);
     assert.match(res.headers.get("content-type") ?? "", /text\/event-stream/);
     const frames = await readSse(res);
@@ -60,7 +26,7 @@ describe("long tool calls (slow e-Stat)", () => {
   });
 
   const call = (id: number, name: string, args: Record<string, unknown>, meta: Record<string, unknown> = {}) =>
-    fetch(`${srv.base}/mcp`, modernToolCall(name, args, { id, meta }));
+    fetch(`${s.srv.base}/mcp`, modernToolCall(name, args, { id, meta }));
 
   it("answers a quick call with plain JSON, and turns a slow one into SSE after STREAM_AFTER_MS", async () => {
     const quick = await call(2, "search_stats", { query: "速い" }, { progressToken: "p1" });
@@ -69,7 +35,7 @@ describe("long tool calls (slow e-Stat)", () => {
     const local = await call(3, "get_table_url", { statsDataId: "0003445078" });
     assert.match(local.headers.get("content-type") ?? "", /application\/json/);
     await local.text();
-    fake.on("getStatsList", () => ({ delayMs: 1200 }));
+    s.fake.on("getStatsList", () => ({ delayMs: 1200 }));
     const t0 = performance.now();
     const slow = await call(4, "search_stats", { query: "遅い" }, { progressToken: "p2" });
     const headersAt = performance.now() - t0;
@@ -84,8 +50,8 @@ describe("long tool calls (slow e-Stat)", () => {
   });
 
   it("sends progress notifications when the client asked for them", async () => {
-    fake.on("getMetaInfo", () => ({ delayMs: 800 }));
-    const client = await connect(srv.base, "modern");
+    s.fake.on("getMetaInfo", () => ({ delayMs: 800 }));
+    const client = await connect(s.srv.base, "modern");
     const progress: unknown[] = [];
     const r = await client.callTool(
       { name: "get_meta_info", arguments: { statsDataId: "0003445078" } },
@@ -98,14 +64,14 @@ describe("long tool calls (slow e-Stat)", () => {
   });
 
   it("aborts the e-Stat call when the client goes away (MCP and REST)", async () => {
-    fake.on("getStatsList", () => ({ delayMs: 1500 }));
+    s.fake.on("getStatsList", () => ({ delayMs: 1500 }));
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     const viaMcp = (signal: AbortSignal) =>
-      fetch(`${srv.base}/mcp`, { ...modernToolCall("search_stats", { query: "中断 mcp" }, { id: 9 }), signal }).then((r) =>
+      fetch(`${s.srv.base}/mcp`, { ...modernToolCall("search_stats", { query: "中断 mcp" }, { id: 9 }), signal }).then((r) =>
         r.text(),
       );
     const viaRest = (signal: AbortSignal) =>
-      fetch(`${srv.base}/execute`, {
+      fetch(`${s.srv.base}/execute`, {
         method: "POST",
         signal,
         headers: { "content-type": "application/json" },
@@ -115,18 +81,18 @@ describe("long tool calls (slow e-Stat)", () => {
       const controller = new AbortController();
       const pending = send(controller.signal).catch(() => "client aborted");
       await sleep(300);
-      assert.equal(fake.abandoned, i, "e-Stat is still working on it");
+      assert.equal(s.fake.abandoned, i, "e-Stat is still working on it");
       controller.abort();
       assert.equal(await pending, "client aborted");
       await sleep(1600);
-      assert.equal(fake.abandoned, i + 1, "the upstream request was dropped when the client left");
+      assert.equal(s.fake.abandoned, i + 1, "the upstream request was dropped when the client left");
     }
   });
 
   for (const era of ["modern", "legacy"] as Era[]) {
     it(`delivers the result of a slow call through the SDK client (${era})`, async () => {
-      fake.on("getStatsList", () => ({ delayMs: 1200 }));
-      const client: Client = await connect(srv.base, era);
+      s.fake.on("getStatsList", () => ({ delayMs: 1200 }));
+      const client: Client = await connect(s.srv.base, era);
       const r = await client.callTool({ name: "search_stats", arguments: { query: `遅い ${era}` } });
       await client.close();
       assert.equal((r.structuredContent as { total: number }).total, 55);
@@ -135,27 +101,18 @@ describe("long tool calls (slow e-Stat)", () => {
 });
 
 describe("plain HTTP face (/tools, /execute, /healthz, /readyz)", () => {
-  let fake: FakeEstat;
-  let srv: Running;
-  before(async () => {
-    fake = await new FakeEstat().listen();
-    srv = await startServer({ ESTAT_API_URL: fake.url, ESTAT_APP_ID: fake.appId });
-  });
-  after(async () => {
-    await srv.close();
-    await fake.close();
-  });
+  const s = useServer();
 
   for (const method of ["GET", "POST"]) {
     it(`${method} /tools lists the same tools as MCP with JSON Schemas`, async () => {
-      const res = await fetch(`${srv.base}/tools`, { method });
+      const res = await fetch(`${s.srv.base}/tools`, { method });
       assert.equal(res.status, 200);
       const body = (await res.json()) as {
         success: boolean;
         tools: { name: string; inputSchema: { type: string; properties: object } }[];
       };
       assert.equal(body.success, true);
-      const client = await connect(srv.base, "legacy");
+      const client = await connect(s.srv.base, "legacy");
       const { tools } = await client.listTools();
       await client.close();
       assert.deepEqual(
@@ -177,7 +134,7 @@ describe("plain HTTP face (/tools, /execute, /healthz, /readyz)", () => {
   }
 
   const execute = (body: unknown) =>
-    fetch(`${srv.base}/execute`, {
+    fetch(`${s.srv.base}/execute`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: typeof body === "string" ? body : JSON.stringify(body),
@@ -224,19 +181,19 @@ describe("plain HTTP face (/tools, /execute, /healthz, /readyz)", () => {
   });
 
   it("GET /healthz is ok and /readyz reports configuration", async () => {
-    assert.deepEqual(await (await fetch(`${srv.base}/healthz`)).json(), { status: "ok" });
-    const ready = await fetch(`${srv.base}/readyz`);
+    assert.deepEqual(await (await fetch(`${s.srv.base}/healthz`)).json(), { status: "ok" });
+    const ready = await fetch(`${s.srv.base}/readyz`);
     assert.equal(ready.status, 200);
     assert.deepEqual(await ready.json(), { status: "ready", checks: { estat: "configured", lake: "ok" } });
   });
 
   it("answers /.well-known/oauth-protected-resource with a plain 404", async () => {
-    const res = await fetch(`${srv.base}/.well-known/oauth-protected-resource`);
+    const res = await fetch(`${s.srv.base}/.well-known/oauth-protected-resource`);
     assert.equal(res.status, 404);
   });
 
   it("sets security headers and echoes X-Request-Id", async () => {
-    const res = await fetch(`${srv.base}/tools`, { headers: { "x-request-id": "trace-123" } });
+    const res = await fetch(`${s.srv.base}/tools`, { headers: { "x-request-id": "trace-123" } });
     assert.equal(res.headers.get("x-request-id"), "trace-123");
     assert.equal(res.headers.get("x-content-type-options"), "nosniff");
     assert.equal(res.headers.get("x-frame-options"), "DENY");
@@ -244,14 +201,10 @@ describe("plain HTTP face (/tools, /execute, /healthz, /readyz)", () => {
 });
 
 describe("without ESTAT_APP_ID", () => {
-  let srv: Running;
-  before(async () => {
-    srv = await startServer({ ESTAT_APP_ID: "", ESTAT_API_URL: "http://127.0.0.1:9/rest/3.0/app" });
-  });
-  after(() => srv.close());
+  const s = useServer({ estat: false, env: { ESTAT_APP_ID: "", ESTAT_API_URL: "http://127.0.0.1:9/rest/3.0/app" } });
 
   it("starts, and every e-Stat tool explains how to get an appId", async () => {
-    const client = await connect(srv.base, "modern");
+    const client = await connect(s.srv.base, "modern");
     for (const [name, args] of [
       ["search_stats", { query: "人口" }],
       ["get_meta_info", { statsDataId: "0003445078" }],
@@ -263,22 +216,18 @@ describe("without ESTAT_APP_ID", () => {
       assert.match(text(r), /ESTAT_APP_ID is not set.*https:\/\/www\.e-stat\.go\.jp\/api\//, name);
     }
     await client.close();
-    const ready = await fetch(`${srv.base}/readyz`);
+    const ready = await fetch(`${s.srv.base}/readyz`);
     assert.equal(ready.status, 503);
     assert.match(JSON.stringify(await ready.json()), /ESTAT_APP_ID is not set/);
   });
 });
 
 describe("DNS-rebinding protection (Host and Origin)", () => {
-  let srv: Running;
-  before(async () => {
-    srv = await startServer({ ESTAT_APP_ID: "x".repeat(20), ALLOWED_ORIGINS: "https://app.example.jp" });
-  });
-  after(() => srv.close());
+  const s = useServer({ estat: false, env: { ESTAT_APP_ID: "x".repeat(20), ALLOWED_ORIGINS: "https://app.example.jp" } });
   const init = { jsonrpc: "2.0", id: 1, method: "ping" };
 
   it("refuses a foreign Host with 403", async () => {
-    const r = await rawRequest(srv.base, {
+    const r = await rawRequest(s.srv.base, {
       headers: { host: "evil.example.com", "content-type": "application/json" },
       body: JSON.stringify(init),
     });
@@ -287,17 +236,17 @@ describe("DNS-rebinding protection (Host and Origin)", () => {
   });
 
   it("refuses a foreign Origin with 403", async () => {
-    const r = await rpc(srv.base, init, { origin: "https://evil.example.com" });
+    const r = await rpc(s.srv.base, init, { origin: "https://evil.example.com" });
     assert.equal(r.status, 403);
   });
 
   it("accepts an allowed Origin and answers CORS preflight for it only", async () => {
-    const pre = await fetch(`${srv.base}/mcp`, {
+    const pre = await fetch(`${s.srv.base}/mcp`, {
       method: "OPTIONS",
       headers: { origin: "https://app.example.jp", "access-control-request-method": "POST" },
     });
     assert.equal(pre.headers.get("access-control-allow-origin"), "https://app.example.jp");
-    const foreign = await fetch(`${srv.base}/mcp`, {
+    const foreign = await fetch(`${s.srv.base}/mcp`, {
       method: "OPTIONS",
       headers: { origin: "https://evil.example.com", "access-control-request-method": "POST" },
     });
@@ -305,7 +254,7 @@ describe("DNS-rebinding protection (Host and Origin)", () => {
   });
 
   it("keeps health checks open to any Host (load balancers send the task's IP)", async () => {
-    const res = await rawRequest(srv.base, {
+    const res = await rawRequest(s.srv.base, {
       method: "GET",
       path: "/healthz",
       headers: { host: "10.0.1.23:8080" },

@@ -11,7 +11,7 @@ import { lazyLake } from "../../server/lake/lazy.ts";
 import { createTools } from "../../server/tools/index.ts";
 import { executeBody, mcpToolResult, runTool } from "../../server/tools/run.ts";
 import { FakeEstat } from "../helpers/fake-estat.ts";
-import { connect, type Era, type Running, startServer, text } from "../helpers/server.ts";
+import { connect, type Era, type Running, text, useServer } from "../helpers/server.ts";
 
 async function overMcp(srv: Running, era: Era, name: string, args: Record<string, unknown>) {
   const client = await connect(srv.base, era);
@@ -40,42 +40,28 @@ async function everyFace(srv: Running, name: string, args: Record<string, unknow
 }
 
 describe("one tool runner: /mcp and /execute give the same words for the same failure", () => {
-  let fake: FakeEstat;
-  let srv: Running;
-  before(async () => {
-    fake = await new FakeEstat().listen();
-    srv = await startServer({
-      ESTAT_API_URL: fake.url,
-      ESTAT_APP_ID: fake.appId,
-      ESTAT_TIMEOUT_MS: "4000",
-      ESTAT_RETRIES: "0",
-      RATE_LIMIT_PER_MINUTE: "0",
-      TOOL_TIMEOUT_MS: "1000",
-    });
+  const s = useServer({
+    env: { ESTAT_TIMEOUT_MS: "4000", ESTAT_RETRIES: "0", RATE_LIMIT_PER_MINUTE: "0", TOOL_TIMEOUT_MS: "1000" },
   });
-  afterEach(() => fake.reset());
-  after(async () => {
-    await srv.close();
-    await fake.close();
-  });
+  afterEach(() => s.fake.reset());
 
   it("an unknown table (404)", async () => {
-    const r = await bothFaces(srv, "get_meta_info", { statsDataId: "0000000001" });
+    const r = await bothFaces(s.srv, "get_meta_info", { statsDataId: "0000000001" });
     assert.match(r.mcp, /^e-Stat has no such data \(status 300\)\./);
     assert.equal(r.execute, r.mcp);
     assert.equal(r.status, 404);
   });
 
   it("bad input: a filter on a dimension the table does not have (400)", async () => {
-    const r = await bothFaces(srv, "get_stats_data", { statsDataId: "0003445078", filters: { nosuch: "x" } });
+    const r = await bothFaces(s.srv, "get_stats_data", { statsDataId: "0003445078", filters: { nosuch: "x" } });
     assert.match(r.mcp, /nosuch/);
     assert.equal(r.execute, r.mcp);
     assert.equal(r.status, 400);
   });
 
   it("e-Stat down (503 upstream)", async () => {
-    fake.on("getStatsList", () => ({ status: 503, body: "<html>Service Unavailable</html>" }));
-    const r = await bothFaces(srv, "search_stats", { query: "停止中" });
+    s.fake.on("getStatsList", () => ({ status: 503, body: "<html>Service Unavailable</html>" }));
+    const r = await bothFaces(s.srv, "search_stats", { query: "停止中" });
     assert.equal(r.mcp, "e-Stat answered HTTP 503. Try again later.");
     assert.equal(r.execute, r.mcp);
   });
@@ -85,7 +71,7 @@ describe("one tool runner: /mcp and /execute give the same words for the same fa
   describe("arguments the tool's inputSchema refuses (400), in both eras and on /execute", () => {
     /** Every face (/mcp in each era, /execute) answers `words`, /execute with 400. */
     async function refused(name: string, args: Record<string, unknown>, words: string) {
-      const r = await everyFace(srv, name, args);
+      const r = await everyFace(s.srv, name, args);
       assert.equal(r.mcp, words);
       assert.equal(r.legacy, words);
       assert.equal(r.execute, words);
@@ -93,7 +79,7 @@ describe("one tool runner: /mcp and /execute give the same words for the same fa
     }
 
     it("a missing required argument: named, with what it takes", async () => {
-      const logged = () => srv.logs.filter((l) => /"event":"tool_error","tool":"get_meta_info","kind":"ToolArgumentsError"/.test(l));
+      const logged = () => s.srv.logs.filter((l) => /"event":"tool_error","tool":"get_meta_info","kind":"ToolArgumentsError"/.test(l));
       const before = logged().length;
       await refused(
         "get_meta_info",
@@ -135,7 +121,7 @@ describe("one tool runner: /mcp and /execute give the same words for the same fa
           '- area: not an argument of get_stats_data (get_stats_data takes statsDataId, filters, limit, startPosition; dimension filters go inside filters, e.g. filters {"area": …})\n' +
           "Fix the arguments and call get_stats_data again (tools/list gives its inputSchema).",
       );
-      const r = await everyFace(srv, "search_stats", { searchWord: "人口" });
+      const r = await everyFace(s.srv, "search_stats", { searchWord: "人口" });
       assert.match(r.mcp, /^Invalid arguments for search_stats:\n- searchWord: not an argument of search_stats \(search_stats takes query, /);
       assert.equal(r.legacy, r.mcp);
       assert.equal(r.execute, r.mcp);
@@ -156,13 +142,13 @@ describe("one tool runner: /mcp and /execute give the same words for the same fa
   it("tools/list still lists every inputSchema exactly, in both eras: the SDK is only spared the check", async () => {
     const dir = await mkdtemp(join(tmpdir(), "tool-runner-list-"));
     const estat = new EstatService(
-      new EstatClient({ baseUrl: fake.url, appId: fake.appId, timeoutMs: 1000, maxConcurrency: 1, retries: 0, retryBaseMs: 5, cacheMaxBytes: 1024, cacheTtlMs: 1 }),
+      new EstatClient({ baseUrl: s.fake.url, appId: s.fake.appId, timeoutMs: 1000, maxConcurrency: 1, retries: 0, retryBaseMs: 5, cacheMaxBytes: 1024, cacheTtlMs: 1 }),
     );
     const tools = createTools({ estat, lake: lazyLake(`file://${dir}`, {}) });
     // What the SDK lists for a zod schema it is given as is (standardSchemaToJsonSchema, draft 2020-12).
     const expected = tools.map((t) => [t.name, t.inputSchema["~standard"].jsonSchema.input({ target: "draft-2020-12" })]);
     for (const era of ["modern", "legacy"] as const) {
-      const client = await connect(srv.base, era);
+      const client = await connect(s.srv.base, era);
       const { tools: listed } = await client.listTools();
       await client.close();
       assert.deepEqual(
@@ -174,8 +160,8 @@ describe("one tool runner: /mcp and /execute give the same words for the same fa
   });
 
   it("the tool deadline (504)", async () => {
-    fake.on("getStatsList", () => ({ delayMs: 3000 }));
-    const r = await bothFaces(srv, "search_stats", { query: "遅い" });
+    s.fake.on("getStatsList", () => ({ delayMs: 3000 }));
+    const r = await bothFaces(s.srv, "search_stats", { query: "遅い" });
     assert.equal(r.mcp, "search_stats did not finish within 1 s. Narrow the request and try again.");
     assert.equal(r.execute, r.mcp);
     assert.equal(r.status, 504);
@@ -183,22 +169,21 @@ describe("one tool runner: /mcp and /execute give the same words for the same fa
 });
 
 describe("one tool runner: the lake unreachable, on both faces", () => {
-  let srv: Running;
-  before(async () => {
-    // An S3 lake whose endpoint nobody listens on: every call is refused (ECONNREFUSED).
-    srv = await startServer({
+  // An S3 lake whose endpoint nobody listens on: every call is refused (ECONNREFUSED).
+  const s = useServer({
+    estat: false,
+    env: {
       ESTAT_APP_ID: "tool-runner-app-id-00",
       DATA_LAKE: "s3://lake/p",
       S3_ENDPOINT: "http://127.0.0.1:9",
       S3_ACCESS_KEY_ID: "tool-runner-key",
       S3_SECRET_ACCESS_KEY: "tool-runner-secret-0000",
       AWS_REGION: "us-east-1",
-    });
+    },
   });
-  after(() => srv.close());
 
   it("says the same words about the lake (503)", async () => {
-    const r = await bothFaces(srv, "list_datasets", {});
+    const r = await bothFaces(s.srv, "list_datasets", {});
     assert.match(r.mcp, /^The data lake at s3:\/\/lake\/p is unreachable \(ECONNREFUSED\)/);
     assert.equal(r.execute, r.mcp);
     assert.equal(r.status, 503);

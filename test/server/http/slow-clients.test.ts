@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { connect as tcp, type Socket } from "node:net";
-import { FakeEstat } from "../../helpers/fake-estat.ts";
 import { modernToolCall } from "../../helpers/mcp-wire.ts";
-import { type Running, startServer } from "../../helpers/server.ts";
+import { useServer } from "../../helpers/server.ts";
 
 const KEY = "slow-clients-key-0123456789";
 
@@ -36,29 +35,20 @@ const within = (p: Promise<number>, ms: number) =>
 
 describe("slow and greedy clients (slowloris)", function () {
   this.timeout(15_000);
-  let fake: FakeEstat;
-  let srv: Running;
-  before(async () => {
-    fake = await new FakeEstat().listen();
-    srv = await startServer({
-      ESTAT_API_URL: fake.url,
-      ESTAT_APP_ID: fake.appId,
+  const s = useServer({
+    env: {
       MCP_API_KEYS: KEY,
       HTTP_HEADERS_TIMEOUT_MS: "800",
       HTTP_REQUEST_TIMEOUT_MS: "1500",
       MAX_CONNECTIONS_PER_IP: "6",
       STREAM_AFTER_MS: "200",
       SSE_KEEPALIVE_MS: "300",
-    });
+    },
   });
-  after(async () => {
-    await srv.close();
-    await fake.close();
-  });
-  const host = () => `Host: ${new URL(srv.base).host}\r\n`;
+  const host = () => `Host: ${new URL(s.srv.base).host}\r\n`;
 
   it("closes a connection whose headers dribble in, after HTTP_HEADERS_TIMEOUT_MS", async () => {
-    const c = open(srv.base);
+    const c = open(s.srv.base);
     c.socket.write(`POST /mcp HTTP/1.1\r\n${host()}`);
     c.socket.write("X-Slow: ");
     dribble(c.socket, 100, "a");
@@ -68,7 +58,7 @@ describe("slow and greedy clients (slowloris)", function () {
   });
 
   it("closes a connection whose body dribbles in, after HTTP_REQUEST_TIMEOUT_MS, even with a valid key", async () => {
-    const c = open(srv.base);
+    const c = open(s.srv.base);
     c.socket.write(
       `POST /mcp HTTP/1.1\r\n${host()}Authorization: Bearer ${KEY}\r\nContent-Type: application/json\r\n` +
         "Accept: application/json, text/event-stream\r\nContent-Length: 10000\r\n\r\n{",
@@ -80,7 +70,7 @@ describe("slow and greedy clients (slowloris)", function () {
   });
 
   it("answers an authentication refusal (403) at once and closes the socket instead of waiting on a dribbling body", async () => {
-    const c = open(srv.base);
+    const c = open(s.srv.base);
     c.socket.write(`POST /mcp HTTP/1.1\r\n${host()}Content-Type: application/json\r\nContent-Length: 10000\r\n\r\n{`);
     dribble(c.socket, 50, " ");
     const at = await within(c.closed, 1000);
@@ -90,7 +80,7 @@ describe("slow and greedy clients (slowloris)", function () {
   });
 
   it("answers 413 at once and closes the socket when the declared body is over the limit", async () => {
-    const c = open(srv.base);
+    const c = open(s.srv.base);
     c.socket.write(
       `POST /mcp HTTP/1.1\r\n${host()}Authorization: Bearer ${KEY}\r\nContent-Type: application/json\r\n` +
         `Content-Length: ${2 * 1024 * 1024}\r\n\r\n{`,
@@ -101,24 +91,24 @@ describe("slow and greedy clients (slowloris)", function () {
   });
 
   it("refuses connections beyond MAX_CONNECTIONS_PER_IP with a 503, and takes new ones once others close", async () => {
-    const held = Array.from({ length: 6 }, () => open(srv.base));
+    const held = Array.from({ length: 6 }, () => open(s.srv.base));
     await new Promise((r) => setTimeout(r, 100));
-    const extra = open(srv.base);
+    const extra = open(s.srv.base);
     await within(extra.closed, 1000);
     assert.match(extra.seen.text, /^HTTP\/1\.1 503/);
     assert.match(extra.seen.text, /Too many open connections/);
     for (const h of held) h.socket.destroy();
     await Promise.all(held.map((h) => h.closed));
     await new Promise((r) => setTimeout(r, 50));
-    const res = await fetch(`${srv.base}/healthz`);
+    const res = await fetch(`${s.srv.base}/healthz`);
     assert.equal(res.status, 200);
   });
 
   it("lets an SSE answer stream longer than HTTP_REQUEST_TIMEOUT_MS: the timeout is on receiving the request", async () => {
-    fake.on("getStatsList", () => ({ delayMs: 2500 }));
+    s.fake.on("getStatsList", () => ({ delayMs: 2500 }));
     const started = performance.now();
     const res = await fetch(
-      `${srv.base}/mcp`,
+      `${s.srv.base}/mcp`,
       modernToolCall("search_stats", { query: "人口" }, { headers: { authorization: `Bearer ${KEY}` } }),
     );
     assert.equal(res.status, 200);
@@ -126,6 +116,6 @@ describe("slow and greedy clients (slowloris)", function () {
     const body = await res.text();
     assert.ok(performance.now() - started > 2000);
     assert.match(body, /"total":55/);
-    fake.reset();
+    s.fake.reset();
   });
 });

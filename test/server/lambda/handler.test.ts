@@ -12,28 +12,13 @@ import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/cli
 import { SyntheticTable } from "../../helpers/estat-table.ts";
 import { FakeEstat } from "../../helpers/fake-estat.ts";
 import { type Entry, type Invocation, installAwslambda, isStreamingHandler, lambdaFetch } from "../../helpers/lambda-runtime.ts";
-import { modernToolCall } from "../../helpers/mcp-wire.ts";
+import { modernToolCall, readSse } from "../../helpers/mcp-wire.ts";
 import { exposures, text } from "../../helpers/server.ts";
 import { KEY_MISSING } from "../../../server/http/auth/api-keys.ts";
 import { loadBundledHandler } from "./bundle.ts";
 
 const KEY = "lambda-key-0123456789abcdef";
 const ORIGIN = "https://abc123.execute-api.ap-northeast-1.amazonaws.com";
-
-async function readSse(res: Response) {
-  const frames: { at: number; frame: string }[] = [];
-  const started = performance.now();
-  const decoder = new TextDecoder();
-  let buf = "";
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    buf += decoder.decode(chunk, { stream: true });
-    for (let i = buf.indexOf("\n\n"); i >= 0; i = buf.indexOf("\n\n")) {
-      frames.push({ at: performance.now() - started, frame: buf.slice(0, i) });
-      buf = buf.slice(i + 2);
-    }
-  }
-  return frames;
-}
 
 const ENTRIES: Entry[] = ["apiGateway", "functionUrl"];
 
