@@ -4,13 +4,8 @@
  * of the server's filesystem.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Client } from "@modelcontextprotocol/client";
 import { SyntheticTable } from "../helpers/estat-table.ts";
-import { FakeEstat } from "../helpers/fake-estat.ts";
-import { connect, type Running, startServer, text } from "../helpers/server.ts";
+import { text, useServer } from "../helpers/server.ts";
 
 const tables = Array.from(
   { length: 3 },
@@ -19,34 +14,18 @@ const tables = Array.from(
 
 describe("lake bounds through the tools (filesystem lake, LAKE_MAX_DATASETS=2)", function () {
   this.timeout(60_000);
-  let fake: FakeEstat;
-  let srv: Running;
-  let client: Client;
-  let dir: string;
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), "lake-bounds-tools-"));
-    fake = await new FakeEstat().listen();
-    for (const t of tables) fake.addSynthetic(t);
-    srv = await startServer({
-      ESTAT_API_URL: fake.url,
-      ESTAT_APP_ID: fake.appId,
-      DATA_LAKE: `file://${dir}`,
-      LAKE_MAX_DATASETS: "2",
-    });
-    client = await connect(srv.base, "modern");
-  });
-  after(async () => {
-    await client.close();
-    await srv.close();
-    await fake.close();
-    rmSync(dir, { recursive: true, force: true });
+  const s = useServer({
+    synthetic: tables,
+    lakeDir: "lake-bounds-tools-",
+    env: { LAKE_MAX_DATASETS: "2" },
+    client: { era: "modern" },
   });
 
   it("save_dataset answers without the server's paths", async () => {
-    const r = await client.callTool({ name: "save_dataset", arguments: { statsDataId: tables[0].statsDataId, formats: ["parquet", "csv"] } });
+    const r = await s.client.callTool({ name: "save_dataset", arguments: { statsDataId: tables[0].statsDataId, formats: ["parquet", "csv"] } });
     assert.equal(r.isError, undefined, text(r));
     const answer = JSON.stringify(r);
-    assert.ok(!answer.includes(dir), answer);
+    assert.ok(!answer.includes(s.dir), answer);
     assert.doesNotMatch(answer, /file:\/\//);
     const files = (r.structuredContent as { files: { name: string; uri?: string }[] }).files;
     assert.deepEqual(files.map((f) => [f.name, f.uri]).sort(), [
@@ -58,12 +37,12 @@ describe("lake bounds through the tools (filesystem lake, LAKE_MAX_DATASETS=2)",
   });
 
   it("refuses a third dataset with the quota's message on /mcp and a 507 on /execute", async () => {
-    const second = await client.callTool({ name: "save_dataset", arguments: { statsDataId: tables[1].statsDataId } });
+    const second = await s.client.callTool({ name: "save_dataset", arguments: { statsDataId: tables[1].statsDataId } });
     assert.equal(second.isError, undefined, text(second));
-    const third = await client.callTool({ name: "save_dataset", arguments: { statsDataId: tables[2].statsDataId } });
+    const third = await s.client.callTool({ name: "save_dataset", arguments: { statsDataId: tables[2].statsDataId } });
     assert.equal(third.isError, true);
     assert.match(text(third), /^The data lake holds 2 datasets, its limit \(LAKE_MAX_DATASETS=2\); 0000000402\/all would be a new one\./);
-    const res = await fetch(`${srv.base}/execute`, {
+    const res = await fetch(`${s.srv.base}/execute`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ tool_name: "save_dataset", arguments: { statsDataId: tables[2].statsDataId } }),
@@ -73,12 +52,12 @@ describe("lake bounds through the tools (filesystem lake, LAKE_MAX_DATASETS=2)",
   });
 
   it("list_datasets pages with a cursor and says how to get the next page", async () => {
-    const first = await client.callTool({ name: "list_datasets", arguments: { limit: 1 } });
+    const first = await s.client.callTool({ name: "list_datasets", arguments: { limit: 1 } });
     const page1 = first.structuredContent as { datasets: { datasetId: string }[]; nextCursor?: string };
     assert.deepEqual(page1.datasets.map((d) => d.datasetId), ["0000000400/all"]);
     assert.ok(page1.nextCursor);
     assert.ok(text(first).includes(`call list_datasets again with {"cursor": "${page1.nextCursor}"}`), text(first));
-    const second = await client.callTool({ name: "list_datasets", arguments: { limit: 1, cursor: page1.nextCursor } });
+    const second = await s.client.callTool({ name: "list_datasets", arguments: { limit: 1, cursor: page1.nextCursor } });
     const page2 = second.structuredContent as { datasets: { datasetId: string }[]; nextCursor?: string };
     assert.deepEqual(page2.datasets.map((d) => d.datasetId), ["0000000401/all"]);
     assert.equal(page2.nextCursor, undefined);

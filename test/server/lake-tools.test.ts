@@ -1,13 +1,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Client } from "@modelcontextprotocol/client";
 import { SyntheticTable } from "../helpers/estat-table.ts";
-import { FakeEstat } from "../helpers/fake-estat.ts";
 import { S3_CREDENTIALS, startS3, type TestS3 } from "../helpers/s3.ts";
-import { connect, type Running, startServer, text } from "../helpers/server.ts";
+import { text, useServer } from "../helpers/server.ts";
 
 const KEY = "test-key-0123456789abcdef";
 const auth = { authorization: `Bearer ${KEY}` };
@@ -17,42 +12,26 @@ type Saved = { datasetId: string; rows: number; fromLake: boolean; files: { form
 describe("data lake tools over MCP (filesystem lake, 250,000-row table)", function () {
   this.timeout(120_000);
   const table = new SyntheticTable({ rows: 250_000, statsDataId: "0000250000", pageSize: 100_000 });
-  let fake: FakeEstat;
-  let srv: Running;
-  let client: Client;
-  let dir: string;
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), "lake-tools-"));
-    fake = await new FakeEstat().listen();
-    fake.addSynthetic(table);
-    srv = await startServer({
-      ESTAT_API_URL: fake.url,
-      ESTAT_APP_ID: fake.appId,
-      DATA_LAKE: `file://${dir}`,
-      MCP_API_KEYS: KEY,
-    });
-    client = await connect(srv.base, "modern", auth);
-  });
-  after(async () => {
-    await client.close();
-    await srv.close();
-    await fake.close();
-    rmSync(dir, { recursive: true, force: true });
+  const s = useServer({
+    synthetic: [table],
+    lakeDir: "lake-tools-",
+    env: { MCP_API_KEYS: KEY },
+    client: { era: "modern", headers: auth },
   });
 
   it("a failure on page 2 leaves no dataset behind", async () => {
-    fake.on("getStatsData", (p) => (p.get("startPosition") === "100001" ? { status: 500, body: "<html>oops</html>" } : undefined));
-    const r = await client.callTool({ name: "save_dataset", arguments: { statsDataId: table.statsDataId } });
-    fake.reset();
+    s.fake.on("getStatsData", (p) => (p.get("startPosition") === "100001" ? { status: 500, body: "<html>oops</html>" } : undefined));
+    const r = await s.client.callTool({ name: "save_dataset", arguments: { statsDataId: table.statsDataId } });
+    s.fake.reset();
     assert.equal(r.isError, true);
     assert.match(text(r), /e-Stat answered HTTP 500/);
-    const list = await client.callTool({ name: "list_datasets", arguments: {} });
+    const list = await s.client.callTool({ name: "list_datasets", arguments: {} });
     assert.deepEqual(list.structuredContent, { datasets: [] });
   });
 
   it("save_dataset follows NEXT_KEY through every page with progress, into Parquet", async () => {
     const progress: { progress: number; total?: number }[] = [];
-    const r = await client.callTool(
+    const r = await s.client.callTool(
       { name: "save_dataset", arguments: { statsDataId: table.statsDataId, formats: ["parquet", "csv"] } },
       { onprogress: (p) => progress.push(p), timeout: 110_000 },
     );
@@ -66,7 +45,7 @@ describe("data lake tools over MCP (filesystem lake, 250,000-row table)", functi
       ["csv", "parquet"],
     );
     assert.deepEqual(
-      fake.callsTo("getStatsData").map((c) => c.params.startPosition ?? "1"),
+      s.fake.callsTo("getStatsData").map((c) => c.params.startPosition ?? "1"),
       ["1", "100001", "200001"],
     );
     const perPage = progress.filter((p) => p.total === 250_000).map((p) => p.progress);
@@ -75,7 +54,7 @@ describe("data lake tools over MCP (filesystem lake, 250,000-row table)", functi
 
   it("query_dataset reads values that match the source, symbols as nulls", async () => {
     const where = { area: table.row(0).area as string, cat01: table.row(0).cat01 as string };
-    const r = await client.callTool({
+    const r = await s.client.callTool({
       name: "query_dataset",
       arguments: { datasetId: `${table.statsDataId}/all`, where, columns: ["area", "cat01", "time", "value", "raw"], limit: 1000 },
     });
@@ -93,21 +72,21 @@ describe("data lake tools over MCP (filesystem lake, 250,000-row table)", functi
   });
 
   it("save_dataset again is served from the lake without calling e-Stat", async () => {
-    fake.reset();
-    const r = await client.callTool({ name: "save_dataset", arguments: { statsDataId: table.statsDataId } });
+    s.fake.reset();
+    const r = await s.client.callTool({ name: "save_dataset", arguments: { statsDataId: table.statsDataId } });
     assert.equal((r.structuredContent as Saved).fromLake, true);
-    assert.equal(fake.calls.length, 0);
+    assert.equal(s.fake.calls.length, 0);
   });
 
   it("get_stats_data answers a stored table from the lake, with no upstream call", async () => {
-    fake.reset();
-    const r = await client.callTool({
+    s.fake.reset();
+    const r = await s.client.callTool({
       name: "get_stats_data",
       arguments: { statsDataId: table.statsDataId, filters: { area: "東京都" }, limit: 5, startPosition: 3 },
     });
     assert.equal(r.isError, undefined, text(r));
     const out = r.structuredContent as { source: string; total: number; nextPosition: number; rows: Record<string, unknown>[] };
-    assert.equal(fake.calls.length, 0);
+    assert.equal(s.fake.calls.length, 0);
     assert.equal(out.source, "lake");
     const tokyo: Record<string, unknown>[] = [];
     for (let i = 0; i < 250_000; i++) if (table.row(i).area === "13000") tokyo.push(table.row(i));
@@ -117,14 +96,14 @@ describe("data lake tools over MCP (filesystem lake, 250,000-row table)", functi
   });
 
   it("get_download_url gives a signed link on this server, behind the API key", async () => {
-    const r = await client.callTool({ name: "get_download_url", arguments: { datasetId: `${table.statsDataId}/all`, format: "csv" } });
+    const r = await s.client.callTool({ name: "get_download_url", arguments: { datasetId: `${table.statsDataId}/all`, format: "csv" } });
     const { url } = r.structuredContent as { url: string };
-    assert.ok(url.startsWith(`${srv.base}/datasets/${table.statsDataId}/all/`), url);
+    assert.ok(url.startsWith(`${s.srv.base}/datasets/${table.statsDataId}/all/`), url);
     assert.equal((await fetch(url)).status, 403);
     const res = await fetch(url, { headers: auth });
     assert.equal(res.status, 200);
     const bytes = Buffer.from(await res.arrayBuffer());
-    const list = await client.callTool({ name: "list_datasets", arguments: { statsDataId: table.statsDataId } });
+    const list = await s.client.callTool({ name: "list_datasets", arguments: { statsDataId: table.statsDataId } });
     assert.deepEqual((list.structuredContent as { datasets: { formats: string[] }[] }).datasets[0].formats.sort(), ["csv", "parquet"]);
     assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], "the download is the file as stored, BOM first");
     const header = bytes.subarray(3, 200).toString("utf8").split("\n")[0];
@@ -138,39 +117,32 @@ describe("data lake tools over MCP (filesystem lake, 250,000-row table)", functi
 describe("data lake tools over MCP (S3-compatible lake)", function () {
   this.timeout(60_000);
   const table = new SyntheticTable({ rows: 30_000, statsDataId: "0000030000", pageSize: 10_000 });
-  let fake: FakeEstat;
   let s3: TestS3;
-  let srv: Running;
-  let client: Client;
   before(async () => {
     s3 = await startS3("estat-lake");
-    fake = await new FakeEstat().listen();
-    fake.addSynthetic(table);
-    srv = await startServer({
-      ESTAT_API_URL: fake.url,
-      ESTAT_APP_ID: fake.appId,
+  });
+  const s = useServer({
+    synthetic: [table],
+    env: () => ({
       DATA_LAKE: "s3://estat-lake/lake",
       S3_ENDPOINT: s3.endpoint,
       AWS_REGION: "us-east-1",
       S3_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId,
       S3_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey,
-    });
-    client = await connect(srv.base, "legacy");
+    }),
+    client: { era: "legacy" },
   });
   after(async () => {
-    await client.close();
-    await srv.close();
-    await fake.close();
     await s3.stop().catch(() => {});
   });
 
   it("saves, queries and presigns a download that really downloads", async () => {
-    const r = await client.callTool({ name: "save_dataset", arguments: { statsDataId: table.statsDataId } });
+    const r = await s.client.callTool({ name: "save_dataset", arguments: { statsDataId: table.statsDataId } });
     assert.equal(r.isError, undefined, text(r));
     const saved = r.structuredContent as Saved;
     assert.equal(saved.rows, 30_000);
     assert.ok(saved.files.every((f) => f.uri.startsWith("s3://estat-lake/lake/")));
-    const q = await client.callTool({
+    const q = await s.client.callTool({
       name: "query_dataset",
       arguments: { datasetId: saved.datasetId, groupBy: ["cat01"], aggregate: { count: "*" }, orderBy: [{ column: "cat01" }] },
     });
@@ -184,7 +156,7 @@ describe("data lake tools over MCP (S3-compatible lake)", function () {
       counts.map((c) => [c.cat01, c.count]),
       [...expected.entries()].sort(),
     );
-    const link = await client.callTool({ name: "get_download_url", arguments: { datasetId: saved.datasetId } });
+    const link = await s.client.callTool({ name: "get_download_url", arguments: { datasetId: saved.datasetId } });
     const url = (link.structuredContent as { url: string }).url;
     assert.match(url, /X-Amz-Signature=/);
     const res = await fetch(url);
@@ -195,15 +167,15 @@ describe("data lake tools over MCP (S3-compatible lake)", function () {
 
   it("when S3 stops, lake tools fail clearly and the rest keeps working", async () => {
     await s3.stop();
-    const r = await client.callTool({ name: "list_datasets", arguments: {} });
+    const r = await s.client.callTool({ name: "list_datasets", arguments: {} });
     assert.equal(r.isError, true);
     assert.match(text(r), /S3|store|lake/i);
-    const data = await client.callTool({ name: "get_stats_data", arguments: { statsDataId: table.statsDataId, limit: 3 } });
+    const data = await s.client.callTool({ name: "get_stats_data", arguments: { statsDataId: table.statsDataId, limit: 3 } });
     assert.equal(data.isError, undefined, text(data));
     assert.equal((data.structuredContent as { source: string }).source, "estat");
-    const ready = await fetch(`${srv.base}/readyz`);
+    const ready = await fetch(`${s.srv.base}/readyz`);
     assert.equal(ready.status, 503);
-    const { tools } = await client.listTools();
+    const { tools } = await s.client.listTools();
     assert.equal(tools.length, 9);
   });
 });

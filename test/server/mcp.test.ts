@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import type { Client } from "@modelcontextprotocol/client";
-import { FakeEstat } from "../helpers/fake-estat.ts";
-import { connect, type Era, type Running, rpc, startServer, text } from "../helpers/server.ts";
+import { connect, type Era, rpc, text, useServer } from "../helpers/server.ts";
 
 const TOOLS = [
   "search_stats",
@@ -16,17 +15,8 @@ const TOOLS = [
 ];
 
 describe("MCP over Streamable HTTP (/mcp)", () => {
-  let fake: FakeEstat;
-  let srv: Running;
-  before(async () => {
-    fake = await new FakeEstat().listen();
-    srv = await startServer({ ESTAT_API_URL: fake.url, ESTAT_APP_ID: fake.appId });
-  });
-  after(async () => {
-    await srv.close();
-    await fake.close();
-  });
-  beforeEach(() => fake.reset());
+  const s = useServer();
+  beforeEach(() => s.fake.reset());
 
   for (const era of ["modern", "legacy"] as Era[]) {
     describe(`${era} era`, () => {
@@ -34,7 +24,7 @@ describe("MCP over Streamable HTTP (/mcp)", () => {
       // Each era asks a different page size, so the server's cache cannot answer the second era.
       const limit = era === "modern" ? 20 : 30;
       before(async () => {
-        client = await connect(srv.base, era);
+        client = await connect(s.srv.base, era);
       });
       after(() => client.close());
 
@@ -76,7 +66,7 @@ describe("MCP over Streamable HTTP (/mcp)", () => {
         const first = out.tables.find((t) => t.id === "0003433219");
         assert.equal(first?.collectArea, "全国、市区町村、都道府県");
         assert.match(text(r), /^\| statsDataId \| title/);
-        const call = fake.callsTo("getStatsList")[0];
+        const call = s.fake.callsTo("getStatsList")[0];
         assert.equal(call.params.searchWord, "男女別人口");
         assert.equal(call.params.surveyYears, "2020");
         assert.equal(call.params.limit, String(limit));
@@ -98,7 +88,7 @@ describe("MCP over Streamable HTTP (/mcp)", () => {
           notes: Record<string, string>;
         };
         assert.deepEqual(
-          fake.callsTo("getStatsData").map((c) => [c.params.cdArea, c.params.cdCat01, c.params.limit]),
+          s.fake.callsTo("getStatsData").map((c) => [c.params.cdArea, c.params.cdCat01, c.params.limit]),
           [["01000,13000", "0", String(limit)]],
         );
         assert.equal(out.total, 2);
@@ -121,17 +111,17 @@ describe("MCP over Streamable HTTP (/mcp)", () => {
   }
 
   it("quotes e-Stat's error message to the client without the appId, even when e-Stat echoes it", async () => {
-    fake.on("getStatsList", () => ({
+    s.fake.on("getStatsList", () => ({
       status: 400,
-      body: { GET_STATS_LIST: { RESULT: { STATUS: 101, ERROR_MSG: `appId=[${fake.appId}] のパラメータが不正です。` } } },
+      body: { GET_STATS_LIST: { RESULT: { STATUS: 101, ERROR_MSG: `appId=[${s.fake.appId}] のパラメータが不正です。` } } },
     }));
-    const client = await connect(srv.base, "modern");
+    const client = await connect(s.srv.base, "modern");
     const r = await client.callTool({ name: "search_stats", arguments: { query: "漏えい" } });
     await client.close();
     assert.equal(r.isError, true);
     assert.match(text(r), /e-Stat rejected a parameter \(status 101\).*のパラメータが不正です/);
-    assert.doesNotMatch(text(r), new RegExp(fake.appId));
-    const rest = await fetch(`${srv.base}/execute`, {
+    assert.doesNotMatch(text(r), new RegExp(s.fake.appId));
+    const rest = await fetch(`${s.srv.base}/execute`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ tool_name: "search_stats", arguments: { query: "漏えい2" } }),
@@ -139,26 +129,26 @@ describe("MCP over Streamable HTTP (/mcp)", () => {
     const body = await rest.text();
     assert.equal(rest.status, 400);
     assert.match(body, /\[REDACTED\]/);
-    assert.doesNotMatch(body, new RegExp(fake.appId));
+    assert.doesNotMatch(body, new RegExp(s.fake.appId));
   });
 
   it("answers GET and DELETE on /mcp with 405 and Allow: POST", async () => {
     for (const method of ["GET", "DELETE"]) {
-      const res = await fetch(`${srv.base}/mcp`, { method });
+      const res = await fetch(`${s.srv.base}/mcp`, { method });
       assert.equal(res.status, 405);
       assert.equal(res.headers.get("allow"), "POST");
     }
   });
 
   it("answers a body that is not JSON with a JSON-RPC parse error", async () => {
-    const r = await rpc(srv.base, "{not json");
+    const r = await rpc(s.srv.base, "{not json");
     assert.equal(r.status, 400);
     assert.equal(JSON.parse(r.text).error.code, -32700);
   });
 
   it("answers quick 2026-07-28 requests with plain JSON", async () => {
     const r = await rpc(
-      srv.base,
+      s.srv.base,
       {
         jsonrpc: "2.0",
         id: 7,

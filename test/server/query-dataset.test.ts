@@ -4,13 +4,8 @@
  * with a way to narrow it instead of holding every group.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Client } from "@modelcontextprotocol/client";
 import { SyntheticTable } from "../helpers/estat-table.ts";
-import { FakeEstat } from "../helpers/fake-estat.ts";
-import { connect, type Running, startServer, text } from "../helpers/server.ts";
+import { text, useServer } from "../helpers/server.ts";
 
 const KEY = "test-key-0123456789abcdef";
 const auth = { authorization: `Bearer ${KEY}` };
@@ -19,13 +14,15 @@ describe("query_dataset: refused filters and bounded groups", function () {
   this.timeout(60_000);
   const table = new SyntheticTable({ rows: 6_000, statsDataId: "0000006000", pageSize: 6_000 });
   const datasetId = `${table.statsDataId}/all`;
-  let fake: FakeEstat;
-  let srv: Running;
-  let client: Client;
-  let dir: string;
+  const s = useServer({
+    synthetic: [table],
+    lakeDir: "query-dataset-",
+    env: { MCP_API_KEYS: KEY, LAKE_QUERY_MAX_GROUPS: "50" },
+    client: { era: "modern", headers: auth },
+  });
 
   const execute = async (args: unknown) => {
-    const res = await fetch(`${srv.base}/execute`, {
+    const res = await fetch(`${s.srv.base}/execute`, {
       method: "POST",
       headers: { ...auth, "content-type": "application/json" },
       body: `{"tool_name":"query_dataset","arguments":${JSON.stringify(args)}}`,
@@ -34,30 +31,13 @@ describe("query_dataset: refused filters and bounded groups", function () {
   };
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), "query-dataset-"));
-    fake = await new FakeEstat().listen();
-    fake.addSynthetic(table);
-    srv = await startServer({
-      ESTAT_API_URL: fake.url,
-      ESTAT_APP_ID: fake.appId,
-      DATA_LAKE: `file://${dir}`,
-      MCP_API_KEYS: KEY,
-      LAKE_QUERY_MAX_GROUPS: "50",
-    });
-    client = await connect(srv.base, "modern", auth);
-    const saved = await client.callTool({ name: "save_dataset", arguments: { statsDataId: table.statsDataId } });
+    const saved = await s.client.callTool({ name: "save_dataset", arguments: { statsDataId: table.statsDataId } });
     assert.equal(saved.isError, undefined, text(saved));
-  });
-  after(async () => {
-    await client.close();
-    await srv.close();
-    await fake.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it("refuses an unknown range operator by name on /mcp and /execute", async () => {
     const args = { datasetId, where: { value: { gte: 10, gt: 5 } }, aggregate: { count: "*" } };
-    const r = await client.callTool({ name: "query_dataset", arguments: args });
+    const r = await s.client.callTool({ name: "query_dataset", arguments: args });
     assert.equal(r.isError, true);
     assert.match(text(r), /where\.value has unknown operator "gt"\. Operators: gte, lte/);
     const x = await execute(args);
@@ -69,7 +49,7 @@ describe("query_dataset: refused filters and bounded groups", function () {
     const where = JSON.parse('{"__proto__": {"gte": 1}}');
     const args = { datasetId, where, aggregate: { count: "*" } };
     assert.match(JSON.stringify(args), /"__proto__"/, "the key is on the wire");
-    const r = await client.callTool({ name: "query_dataset", arguments: args });
+    const r = await s.client.callTool({ name: "query_dataset", arguments: args });
     assert.equal(r.isError, true);
     assert.match(text(r), /where\.__proto__: "__proto__" is not a valid key; use names such as area/);
     const x = await execute(args);
@@ -81,22 +61,22 @@ describe("query_dataset: refused filters and bounded groups", function () {
   it("refuses a __proto__ key in save_dataset and get_stats_data filters instead of fetching the whole table", async () => {
     const filters = JSON.parse('{"__proto__": "13000"}');
     for (const name of ["save_dataset", "get_stats_data"]) {
-      const before = fake.callsTo("getStatsData").length;
-      const r = await client.callTool({ name, arguments: { statsDataId: table.statsDataId, filters } });
+      const before = s.fake.callsTo("getStatsData").length;
+      const r = await s.client.callTool({ name, arguments: { statsDataId: table.statsDataId, filters } });
       assert.equal(r.isError, true, name);
       assert.match(text(r), /filters\.__proto__: "__proto__" is not a valid key; use names such as area, time, cat01/);
-      assert.equal(fake.callsTo("getStatsData").length, before, `${name} made no e-Stat call`);
+      assert.equal(s.fake.callsTo("getStatsData").length, before, `${name} made no e-Stat call`);
     }
   });
 
   it("stops a groupBy past LAKE_QUERY_MAX_GROUPS with a way to narrow it, and still answers small ones", async () => {
-    const r = await client.callTool({
+    const r = await s.client.callTool({
       name: "query_dataset",
       arguments: { datasetId, groupBy: ["area", "time", "cat01"], aggregate: { sum: "value" } },
     });
     assert.equal(r.isError, true);
     assert.match(text(r), /makes more than 50 groups.*add a where filter/);
-    const ok = await client.callTool({
+    const ok = await s.client.callTool({
       name: "query_dataset",
       arguments: { datasetId, groupBy: ["cat01"], aggregate: { count: "*" } },
     });

@@ -3,13 +3,9 @@
  * the model the text and never structuredContent. Asserted for what a model needs, not for layout.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Client } from "@modelcontextprotocol/client";
 import { SyntheticTable } from "../helpers/estat-table.ts";
-import { FakeEstat, type FakeTable, recordedTables } from "../helpers/fake-estat.ts";
-import { connect, type Era, type Running, startServer, text } from "../helpers/server.ts";
+import { type FakeTable, recordedTables } from "../helpers/fake-estat.ts";
+import { connect, type Era, text, useServer } from "../helpers/server.ts";
 
 /** Rows of a markdown table in a text (header and rule excluded). */
 const tableRows = (t: string) => t.split("\n").filter((l) => l.startsWith("| ")).slice(2);
@@ -41,29 +37,13 @@ function fuchuTable(): FakeTable {
 describe("what the model reads: tool texts over MCP", function () {
   this.timeout(60_000);
   const synthetic = new SyntheticTable({ rows: 3_000, statsDataId: "0000003000", pageSize: 1_000 });
-  let fake: FakeEstat;
-  let srv: Running;
-  let client: Client;
-  let dir: string;
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), "tool-texts-"));
-    const tables = recordedTables();
-    tables.set("0000013206", fuchuTable());
-    fake = await new FakeEstat({ tables }).listen();
-    fake.addSynthetic(synthetic);
-    srv = await startServer({ ESTAT_API_URL: fake.url, ESTAT_APP_ID: fake.appId, DATA_LAKE: `file://${dir}` });
-    client = await connect(srv.base, "modern");
-  });
-  after(async () => {
-    await client.close();
-    await srv.close();
-    await fake.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const tables = recordedTables();
+  tables.set("0000013206", fuchuTable());
+  const s = useServer({ estat: { tables }, synthetic: [synthetic], lakeDir: "tool-texts-", client: { era: "modern" } });
 
   describe("get_meta_info", () => {
     it("lists as many classes as maxClasses asks for, with units, and says how to get the rest", async () => {
-      const r = await client.callTool({ name: "get_meta_info", arguments: { statsDataId: "0000020202", maxClasses: 60 } });
+      const r = await s.client.callTool({ name: "get_meta_info", arguments: { statsDataId: "0000020202", maxClasses: 60 } });
       assert.equal(r.isError, undefined, text(r));
       const out = r.structuredContent as { dimensions: { id: string; classes: { code: string; name: string }[] }[] };
       const area = out.dimensions.find((d) => d.id === "area");
@@ -80,21 +60,21 @@ describe("what the model reads: tool texts over MCP", function () {
 
   describe("get_stats_data", () => {
     it("answers an unknown name with the exact get_meta_info call that lists every class", async () => {
-      const r = await client.callTool({
+      const r = await s.client.callTool({
         name: "get_stats_data",
         arguments: { statsDataId: "0000020202", filters: { area: "存在しない市" } },
       });
       assert.equal(r.isError, true);
       // Regression: the error said get_meta_info "lists them all" while its text stopped at 8 classes.
       assert.match(text(r), /get_meta_info with maxClasses=1913 lists them all/);
-      const meta = await client.callTool({ name: "get_meta_info", arguments: { statsDataId: "0000020202", maxClasses: 1913 } });
+      const meta = await s.client.callTool({ name: "get_meta_info", arguments: { statsDataId: "0000020202", maxClasses: 1913 } });
       const area = text(meta).split("\n").find((l) => l.startsWith("- area ")) ?? "";
       assert.equal(area.split(", ").length, 1913);
       assert.doesNotMatch(area, /more not shown/);
     });
 
     it("shows every row it returns (past 20) and says how to page with startPosition", async () => {
-      const r = await client.callTool({ name: "get_stats_data", arguments: { statsDataId: "0003215840", limit: 50 } });
+      const r = await s.client.callTool({ name: "get_stats_data", arguments: { statsDataId: "0003215840", limit: 50 } });
       assert.equal(r.isError, undefined, text(r));
       const out = r.structuredContent as { total: number; nextPosition: number; rows: { value: number | null }[] };
       assert.equal(out.rows.length, 50);
@@ -106,7 +86,7 @@ describe("what the model reads: tool texts over MCP", function () {
     });
 
     it("shows the code beside a label that stands for two classes in the rows (府中市)", async () => {
-      const r = await client.callTool({ name: "get_stats_data", arguments: { statsDataId: "0000013206" } });
+      const r = await s.client.callTool({ name: "get_stats_data", arguments: { statsDataId: "0000013206" } });
       assert.equal(r.isError, undefined, text(r));
       const rows = tableRows(text(r));
       assert.equal(rows.length, 4);
@@ -117,12 +97,12 @@ describe("what the model reads: tool texts over MCP", function () {
     });
 
     it("does not repeat raw where it equals the value, and keeps it where it is a symbol", async () => {
-      const plain = await client.callTool({
+      const plain = await s.client.callTool({
         name: "get_stats_data",
         arguments: { statsDataId: "0003445078", filters: { area: "00000" } },
       });
       assert.equal(text(plain).split("126146099").length - 1, 1, text(plain));
-      const symbols = await client.callTool({ name: "get_stats_data", arguments: { statsDataId: synthetic.statsDataId, limit: 200 } });
+      const symbols = await s.client.callTool({ name: "get_stats_data", arguments: { statsDataId: synthetic.statsDataId, limit: 200 } });
       const rows = (symbols.structuredContent as { rows: { value: number | null; raw: string }[] }).rows;
       const symbol = rows.find((x) => x.value === null);
       assert.ok(symbol, "the synthetic table has symbols in its first 200 rows");
@@ -133,7 +113,7 @@ describe("what the model reads: tool texts over MCP", function () {
 
   describe("the data lake tools", () => {
     it("save_dataset shows the dataset id, formats and sizes, and no server paths", async () => {
-      const r = await client.callTool({
+      const r = await s.client.callTool({
         name: "save_dataset",
         arguments: { statsDataId: "0003445078", filters: { cat01: "総数" }, formats: ["parquet", "csv"] },
       });
@@ -154,9 +134,9 @@ describe("what the model reads: tool texts over MCP", function () {
     });
 
     it("list_datasets says which subset each dataset is, and its formats", async () => {
-      const saved = await client.callTool({ name: "save_dataset", arguments: { statsDataId: "0003445078" } });
+      const saved = await s.client.callTool({ name: "save_dataset", arguments: { statsDataId: "0003445078" } });
       assert.equal(saved.isError, undefined, text(saved));
-      const r = await client.callTool({ name: "list_datasets", arguments: { statsDataId: "0003445078" } });
+      const r = await s.client.callTool({ name: "list_datasets", arguments: { statsDataId: "0003445078" } });
       const datasets = (r.structuredContent as { datasets: { datasetId: string; formats: string[] }[] }).datasets;
       assert.equal(datasets.length, 2);
       const rows = tableRows(text(r));
@@ -171,7 +151,7 @@ describe("what the model reads: tool texts over MCP", function () {
 
     it("query_dataset accepts a class name in where, resolved through the stored metadata", async () => {
       // Regression: {"cat01": "総数"} answered "(no rows)" because the column holds codes.
-      const r = await client.callTool({
+      const r = await s.client.callTool({
         name: "query_dataset",
         arguments: { datasetId: "0003445078/all", where: { cat01: "総数", area: ["東京都", "01000"] } },
       });
@@ -182,16 +162,16 @@ describe("what the model reads: tool texts over MCP", function () {
     });
 
     it("query_dataset answers a name that is no class with the candidates and where the labels are", async () => {
-      const r = await client.callTool({ name: "query_dataset", arguments: { datasetId: "0003445078/all", where: { cat01: "合計" } } });
+      const r = await s.client.callTool({ name: "query_dataset", arguments: { datasetId: "0003445078/all", where: { cat01: "合計" } } });
       assert.equal(r.isError, true);
       assert.match(text(r), /0 総数/);
       assert.match(text(r), /"cat01" holds codes and "cat01Name" holds labels/);
     });
 
     it("query_dataset rounds numbers in the text and keeps full precision in structuredContent", async () => {
-      const saved = await client.callTool({ name: "save_dataset", arguments: { statsDataId: synthetic.statsDataId } });
+      const saved = await s.client.callTool({ name: "save_dataset", arguments: { statsDataId: synthetic.statsDataId } });
       assert.equal(saved.isError, undefined, text(saved));
-      const r = await client.callTool({
+      const r = await s.client.callTool({
         name: "query_dataset",
         arguments: { datasetId: `${synthetic.statsDataId}/all`, groupBy: ["cat01"], aggregate: { avg: "value" } },
       });
@@ -203,12 +183,12 @@ describe("what the model reads: tool texts over MCP", function () {
     });
 
     it("save_dataset with refresh and no formats keeps the formats saved before", async () => {
-      const first = await client.callTool({
+      const first = await s.client.callTool({
         name: "save_dataset",
         arguments: { statsDataId: "0003445078", filters: { cat01: "男" }, formats: ["csv"] },
       });
       assert.equal(first.isError, undefined, text(first));
-      const again = await client.callTool({
+      const again = await s.client.callTool({
         name: "save_dataset",
         arguments: { statsDataId: "0003445078", filters: { cat01: "男" }, refresh: true },
       });
@@ -216,7 +196,7 @@ describe("what the model reads: tool texts over MCP", function () {
       const out = again.structuredContent as { datasetId: string; fromLake: boolean; files: { name: string }[] };
       assert.equal(out.fromLake, false);
       assert.deepEqual(out.files.map((f) => f.name).filter((n) => n.startsWith("data.")).sort(), ["data.csv", "data.parquet"]);
-      const link = await client.callTool({ name: "get_download_url", arguments: { datasetId: out.datasetId, format: "csv" } });
+      const link = await s.client.callTool({ name: "get_download_url", arguments: { datasetId: out.datasetId, format: "csv" } });
       assert.equal(link.isError, undefined, text(link));
       const res = await fetch((link.structuredContent as { url: string }).url);
       assert.equal(res.status, 200);
@@ -224,20 +204,20 @@ describe("what the model reads: tool texts over MCP", function () {
     });
   });
 
-  describe("the fake e-Stat pages as e-Stat does", () => {
+  describe("the s.fake e-Stat pages as e-Stat does", () => {
     it("search_stats honours limit, so its paging text reads right", async () => {
-      const r = await client.callTool({ name: "search_stats", arguments: { query: "男女別人口", limit: 5 } });
-      assert.equal(fake.callsTo("getStatsList").at(-1)?.params.limit, "5");
+      const r = await s.client.callTool({ name: "search_stats", arguments: { query: "男女別人口", limit: 5 } });
+      assert.equal(s.fake.callsTo("getStatsList").at(-1)?.params.limit, "5");
       assert.equal((r.structuredContent as { nextPosition: number }).nextPosition, 6);
       assert.match(text(r), /startPosition=6\b/);
     });
 
     it("get_data_catalog honours dataType and limit", async () => {
-      const pdf = await client.callTool({ name: "get_data_catalog", arguments: { query: "家計", dataType: "PDF" } });
+      const pdf = await s.client.callTool({ name: "get_data_catalog", arguments: { query: "家計", dataType: "PDF" } });
       const out = pdf.structuredContent as { total: number; entries: { resources: { format: string }[] }[] };
       assert.equal(out.total, 1);
       assert.deepEqual(out.entries.flatMap((e) => e.resources.map((x) => x.format)), ["PDF"]);
-      const one = await client.callTool({ name: "get_data_catalog", arguments: { query: "家計", limit: 1 } });
+      const one = await s.client.callTool({ name: "get_data_catalog", arguments: { query: "家計", limit: 1 } });
       assert.equal((one.structuredContent as { entries: unknown[] }).entries.length, 1);
       assert.match(text(one), /startPosition=2\b/);
     });
@@ -245,20 +225,11 @@ describe("what the model reads: tool texts over MCP", function () {
 });
 
 describe("what the model reads: the server's own words", () => {
-  let fake: FakeEstat;
-  let srv: Running;
-  before(async () => {
-    fake = await new FakeEstat().listen();
-    srv = await startServer({ ESTAT_API_URL: fake.url, ESTAT_APP_ID: fake.appId });
-  });
-  after(async () => {
-    await srv.close();
-    await fake.close();
-  });
+  const s = useServer();
 
   for (const era of ["modern", "legacy"] as Era[]) {
     it(`${era} era: instructions cover the lake tools, titles agree, no listChanged`, async () => {
-      const client = await connect(srv.base, era);
+      const client = await connect(s.srv.base, era);
       try {
         const instructions = client.getInstructions() ?? "";
         for (const tool of ["save_dataset", "list_datasets", "query_dataset", "get_download_url", "get_data_catalog"]) {
