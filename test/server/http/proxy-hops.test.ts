@@ -1,18 +1,14 @@
 import assert from "node:assert/strict";
 import { parseEnv } from "../../../server/config.ts";
-import { type Running, startServer } from "../../helpers/server.ts";
+import { useServer } from "../../helpers/server.ts";
 
 describe("TRUSTED_PROXY_HOPS defaults to 0: with no proxy in front, X-Forwarded-For is the client's word (issue 9)", () => {
-  let srv: Running;
-  before(async () => {
-    srv = await startServer({ ESTAT_APP_ID: "proxy-hops-app-id-000", RATE_LIMIT_PER_MINUTE: "2" });
-  });
-  after(() => srv.close());
+  const s = useServer({ estat: false, env: { ESTAT_APP_ID: "proxy-hops-app-id-000", RATE_LIMIT_PER_MINUTE: "2" } });
 
   it("does not let a client multiply its per-address budget with made-up X-Forwarded-For values", async () => {
     const statuses: number[] = [];
     for (let i = 1; i <= 3; i++) {
-      const res = await fetch(`${srv.base}/tools`, { headers: { "x-forwarded-for": `198.51.100.${i}` } });
+      const res = await fetch(`${s.srv.base}/tools`, { headers: { "x-forwarded-for": `198.51.100.${i}` } });
       statuses.push(res.status);
       await res.text();
     }
