@@ -7,7 +7,6 @@ import { gunzipSync } from "node:zlib";
 import { parquetMetadata, parquetReadObjects } from "hyparquet";
 import {
   type Lake,
-  LakeError,
   type Manifest,
   openLake,
   type Row,
@@ -16,6 +15,7 @@ import {
 } from "../../../server/lake/index.ts";
 import { SyntheticTable } from "../../helpers/estat-table.ts";
 import { S3_CREDENTIALS, startS3, type TestS3 } from "../../helpers/s3.ts";
+import { isLakeError } from "./lake-error.ts";
 import { arrayBufferOf, readAll, sourceOf } from "./source.ts";
 
 const COLUMNS = [
@@ -40,15 +40,6 @@ const truth = table.rows(0, table.totalNumber);
 const GROUP_ROWS = 3_000;
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
-
-function isLakeError(status: number, pattern: RegExp) {
-  return (err: unknown) => {
-    assert.ok(err instanceof LakeError, `expected a LakeError, got ${err}`);
-    assert.equal(err.status, status);
-    assert.match(err.message, pattern);
-    return true;
-  };
-}
 
 /** The truth, queried by hand. */
 function sortRows(rows: Row[], orderBy: { column: string; desc?: boolean }[]): Row[] {

@@ -7,20 +7,12 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Lake, LakeError, type Manifest, openLake } from "../../../server/lake/index.ts";
+import { type Lake, type Manifest, openLake } from "../../../server/lake/index.ts";
 import { SyntheticTable } from "../../helpers/estat-table.ts";
+import { isLakeError } from "./lake-error.ts";
 import { sourceOf } from "./source.ts";
 
 const table = new SyntheticTable({ rows: 12_000, pageSize: 5_000 });
-
-function isLakeError(status: number, pattern: RegExp) {
-  return (err: unknown) => {
-    assert.ok(err instanceof LakeError, `expected a LakeError, got ${err}`);
-    assert.equal(err.status, status);
-    assert.match(err.message, pattern);
-    return true;
-  };
-}
 
 describe("Lake.query bounds", () => {
   let dir: string;
