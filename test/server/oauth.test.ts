@@ -7,7 +7,7 @@ import { Client, StreamableHTTPClientTransport, UnauthorizedError } from "@model
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { FakeEstat } from "../helpers/fake-estat.ts";
 import { freePort } from "../helpers/mcp-wire.ts";
-import { type AuthServer, startAuthServer } from "../helpers/oauth-as.ts";
+import { type AuthServer, type AuthServerOptions, startAuthServer } from "../helpers/oauth-as.ts";
 import { TestOAuthClient } from "../helpers/oauth-client.ts";
 import { type Running, startServer, text } from "../helpers/server.ts";
 
@@ -43,6 +43,52 @@ async function oauthServer(as: AuthServer, fake: FakeEstat, env: Record<string, 
   return { as, srv, base, resource: `${base}/mcp` };
 }
 
+/**
+ * For a mocha block: a fake e-Stat, an authorization server told the server's resource (`asOptions` gets
+ * it: the AS must know it before the server starts, so both agree on the port first), and the server as
+ * its resource server with `env`; closed after, whatever got started.
+ */
+function useOauth(
+  asOptions: (resource: string) => AuthServerOptions,
+  env: (as: AuthServer) => Record<string, string> = () => ({}),
+): Setup & { fake: FakeEstat } {
+  let fake: FakeEstat | undefined;
+  let as: AuthServer | undefined;
+  let s: Setup | undefined;
+  before(async () => {
+    fake = await new FakeEstat().listen();
+    const port = await freePort();
+    as = await startAuthServer(asOptions(`http://127.0.0.1:${port}/mcp`));
+    s = await oauthServer(as, fake, env(as), port);
+  });
+  after(async () => {
+    await s?.srv.close();
+    await as?.close();
+    await fake?.close();
+  });
+  const up = () => {
+    if (!fake || !as || !s) throw new Error("useOauth: read before its before hook ran");
+    return { fake, s };
+  };
+  return {
+    get fake() {
+      return up().fake;
+    },
+    get as() {
+      return up().s.as;
+    },
+    get srv() {
+      return up().s.srv;
+    },
+    get base() {
+      return up().s.base;
+    },
+    get resource() {
+      return up().s.resource;
+    },
+  };
+}
+
 function post(s: Setup, path: string, body: unknown, headers: Record<string, string> = {}) {
   return fetch(`${s.base}${path}`, {
     method: "POST",
@@ -74,32 +120,20 @@ async function signIn(s: Setup, era: "modern" | "legacy") {
 }
 
 describe("MCP_AUTH=oauth: a resource server for a real authorization server (oidc-provider)", () => {
-  let fake: FakeEstat;
-  let as: AuthServer;
-  let s: Setup;
+  const s = useOauth((resource) => ({
+    resources: [resource, OTHER],
+    scopes: [READ, WRITE],
+    clients: [{ client_id: "machine", client_secret: "machine-secret-0000000000000000" }],
+  }));
   let claims: () => Record<string, unknown>;
   const token = async (extra: Record<string, unknown> = {}, opts?: Parameters<AuthServer["sign"]>[1]) => {
-    const t = await as.sign({ ...claims(), ...extra }, opts);
+    const t = await s.as.sign({ ...claims(), ...extra }, opts);
     s.srv.secrets.push(t);
     return t;
   };
 
-  before(async () => {
-    fake = await new FakeEstat().listen();
-    const port = await freePort();
-    // The AS must know our resource before the server starts, so both agree on the port first.
-    as = await startAuthServer({
-      resources: [`http://127.0.0.1:${port}/mcp`, OTHER],
-      scopes: [READ, WRITE],
-      clients: [{ client_id: "machine", client_secret: "machine-secret-0000000000000000" }],
-    });
-    s = await oauthServer(as, fake, {}, port);
-    claims = () => ({ iss: as.issuer, sub: "user-1", aud: s.resource, client_id: "client-1", scope: READ, iat: now(), exp: now() + 300 });
-  });
-  after(async () => {
-    await s.srv.close();
-    await as.close();
-    await fake.close();
+  before(() => {
+    claims = () => ({ iss: s.as.issuer, sub: "user-1", aud: s.resource, client_id: "client-1", scope: READ, iat: now(), exp: now() + 300 });
   });
 
   describe("Protected Resource Metadata (RFC 9728)", () => {
@@ -110,7 +144,7 @@ describe("MCP_AUTH=oauth: a resource server for a real authorization server (oid
         assert.match(res.headers.get("content-type") ?? "", /^application\/json/);
         assert.deepEqual(await res.json(), {
           resource: s.resource,
-          authorization_servers: [as.issuer],
+          authorization_servers: [s.as.issuer],
           scopes_supported: [READ, WRITE],
           resource_name: "estat-mcp-cloud (e-Stat, Japan's official statistics)",
           bearer_methods_supported: ["header"],
@@ -122,7 +156,7 @@ describe("MCP_AUTH=oauth: a resource server for a real authorization server (oid
       const res = await fetch(`${s.base}/.well-known/oauth-authorization-server`);
       assert.equal(res.status, 404);
       const body = (await res.json()) as { error: string };
-      assert.ok(body.error.includes(as.issuer), body.error);
+      assert.ok(body.error.includes(s.as.issuer), body.error);
     });
   });
 
@@ -147,12 +181,12 @@ describe("MCP_AUTH=oauth: a resource server for a real authorization server (oid
   describe("the official SDK client's OAuth, end to end", () => {
     for (const era of ["modern", "legacy"] as const) {
       it(`401 → discovery → registration → code + PKCE + resource → token → tools work (${era} era)`, async () => {
-        const registrations = as.hits.get("/reg") ?? 0;
+        const registrations = s.as.hits.get("/reg") ?? 0;
         const { client, oauth } = await signIn(s, era);
-        assert.equal(as.hits.get("/reg"), registrations + 1, "dynamic client registration");
+        assert.equal(s.as.hits.get("/reg"), registrations + 1, "dynamic client registration");
         assert.equal(oauth.authorizations.length, 1);
         const auth = oauth.authorizations[0];
-        assert.equal(auth.origin, as.issuer);
+        assert.equal(auth.origin, s.as.issuer);
         assert.equal(auth.searchParams.get("code_challenge_method"), "S256");
         assert.ok(auth.searchParams.get("code_challenge"));
         assert.equal(auth.searchParams.get("resource"), s.resource);
@@ -173,13 +207,13 @@ describe("MCP_AUTH=oauth: a resource server for a real authorization server (oid
 
     it("steps up: a user who granted only reading calls save_dataset → 403 → a sign-in for the write scope → the call runs", async () => {
       const oauth = new TestOAuthClient();
-      as.consentOnly = [READ, "offline_access"];
+      s.as.consentOnly = [READ, "offline_access"];
       const url = new URL(`${s.base}/mcp`);
       const transport = new StreamableHTTPClientTransport(url, { authProvider: oauth });
       await assert.rejects(new Client({ name: "t", version: "1" }).connect(transport), UnauthorizedError);
       await transport.finishAuth(oauth.callback as URLSearchParams);
       assert.deepEqual(scopesOf(oauth.tokens()?.access_token ?? ""), [READ]);
-      as.consentOnly = undefined;
+      s.as.consentOnly = undefined;
       const stepUp = new StreamableHTTPClientTransport(url, { authProvider: oauth });
       const client = new Client({ name: "t", version: "1" });
       await client.connect(stepUp);
@@ -276,8 +310,8 @@ describe("MCP_AUTH=oauth: a resource server for a real authorization server (oid
 
     it("HS256 signed with the AS's public key as the secret", async () => {
       const { SignJWT } = await import("jose");
-      const secret = new TextEncoder().encode(JSON.stringify(as.publicJwk));
-      const t = await new SignJWT(claims()).setProtectedHeader({ alg: "HS256", kid: as.publicJwk.kid, typ: "at+jwt" }).sign(secret);
+      const secret = new TextEncoder().encode(JSON.stringify(s.as.publicJwk));
+      const t = await new SignJWT(claims()).setProtectedHeader({ alg: "HS256", kid: s.as.publicJwk.kid, typ: "at+jwt" }).sign(secret);
       s.srv.secrets.push(t);
       await rejected(t, "algorithm");
     });
@@ -285,15 +319,15 @@ describe("MCP_AUTH=oauth: a resource server for a real authorization server (oid
     it("an unknown kid: one JWKS refresh, then 401; another at once: no second fetch", async () => {
       await (await post(s, "/mcp", LIST, bearer(await token()))).arrayBuffer();
       await new Promise((r) => setTimeout(r, 1100)); // past OAUTH_JWKS_COOLDOWN_SECONDS=1
-      const before = as.hits.get("/jwks") ?? 0;
+      const before = s.as.hits.get("/jwks") ?? 0;
       await rejected(await token({}, { unpublished: true }), "unknown_key");
-      assert.equal(as.hits.get("/jwks"), before + 1);
+      assert.equal(s.as.hits.get("/jwks"), before + 1);
       await rejected(await token({}, { unpublished: true }), "unknown_key");
-      assert.equal(as.hits.get("/jwks"), before + 1, "bounded: no fetch within the cooldown");
+      assert.equal(s.as.hits.get("/jwks"), before + 1, "bounded: no fetch within the cooldown");
     });
 
     it("a token issued by the real AS for another resource", async () => {
-      const t = await as.clientCredentialsToken("machine", "machine-secret-0000000000000000", OTHER, READ);
+      const t = await s.as.clientCredentialsToken("machine", "machine-secret-0000000000000000", OTHER, READ);
       s.srv.secrets.push(t);
       assert.equal(decodeJwt(t).aud, OTHER);
       await rejected(t, "wrong_audience");
@@ -316,19 +350,19 @@ describe("MCP_AUTH=oauth: a resource server for a real authorization server (oid
 
   describe("the authorization server's keys", () => {
     it("a rotated key is fetched once and accepted", async () => {
-      await as.rotate("as-key-2");
+      await s.as.rotate("as-key-2");
       await new Promise((r) => setTimeout(r, 1100));
-      const before = as.hits.get("/jwks") ?? 0;
+      const before = s.as.hits.get("/jwks") ?? 0;
       const t = await token({}, { kid: "as-key-2" });
       const res = await post(s, "/mcp", LIST, bearer(t));
       assert.equal(res.status, 200);
       await res.arrayBuffer();
-      assert.equal(as.hits.get("/jwks"), before + 1);
+      assert.equal(s.as.hits.get("/jwks"), before + 1);
     });
 
     it("keys endpoint down: 503 with Retry-After at once, no hang; works again when it is back", async () => {
-      const fresh = await oauthServer(as, fake);
-      as.jwksDown = true;
+      const fresh = await oauthServer(s.as, s.fake);
+      s.as.jwksDown = true;
       try {
         const t = await token({ aud: fresh.resource });
         const started = Date.now();
@@ -338,12 +372,12 @@ describe("MCP_AUTH=oauth: a resource server for a real authorization server (oid
         assert.equal(res.headers.get("www-authenticate"), null);
         assert.match(((await res.json()) as { error: { message: string } }).error.message, /authorization server does not answer/);
         assert.ok(Date.now() - started < 6000, `${Date.now() - started} ms`);
-        as.jwksDown = false;
+        s.as.jwksDown = false;
         const again = await post(fresh, "/mcp", LIST, { ...bearer(t), "x-request-id": "jwks-back" });
         assert.equal(again.status, 200, JSON.stringify(logLine(fresh.srv, "jwks-back")));
         await again.arrayBuffer();
       } finally {
-        as.jwksDown = false;
+        s.as.jwksDown = false;
         await fresh.srv.close();
       }
     });
@@ -357,7 +391,7 @@ describe("MCP_AUTH=oauth: a resource server for a real authorization server (oid
         PUBLIC_BASE_URL: base,
         MCP_AUTH: "oauth",
         OAUTH_ISSUER: `http://127.0.0.1:${gone}`,
-        ESTAT_APP_ID: fake.appId,
+        ESTAT_APP_ID: s.fake.appId,
         AUTH_FAILURES_PER_MINUTE: "0",
       });
       try {
@@ -376,12 +410,12 @@ describe("MCP_AUTH=oauth: a resource server for a real authorization server (oid
     let cog: Setup;
     const prefix = "https://estat.example.jp/mcp/";
     before(async () => {
-      cog = await oauthServer(as, fake, { OAUTH_CLIENT_IDS: "cognito-app-1,cognito-app-2", OAUTH_SCOPE_PREFIX: prefix });
+      cog = await oauthServer(s.as, s.fake, { OAUTH_CLIENT_IDS: "cognito-app-1,cognito-app-2", OAUTH_SCOPE_PREFIX: prefix });
     });
     after(() => cog.srv.close());
     const cognito = async (extra: Record<string, unknown>) => {
-      const t = await as.sign(
-        { iss: as.issuer, sub: "u-cog", client_id: "cognito-app-1", token_use: "access", scope: `${prefix}${READ}`, exp: now() + 300, ...extra },
+      const t = await s.as.sign(
+        { iss: s.as.issuer, sub: "u-cog", client_id: "cognito-app-1", token_use: "access", scope: `${prefix}${READ}`, exp: now() + 300, ...extra },
         { typ: "JWT" },
       );
       cog.srv.secrets.push(t);
@@ -412,20 +446,10 @@ describe("MCP_AUTH=oauth: a resource server for a real authorization server (oid
 });
 
 describe("MCP_AUTH=oauth: the refresh token when the access token expires", () => {
-  let fake: FakeEstat;
-  let as: AuthServer;
-  let s: Setup;
-  before(async () => {
-    fake = await new FakeEstat().listen();
-    const port = await freePort();
-    as = await startAuthServer({ resources: [`http://127.0.0.1:${port}/mcp`], scopes: [READ, WRITE], accessTokenTtl: 2 });
-    s = await oauthServer(as, fake, { OAUTH_CLOCK_TOLERANCE_SECONDS: "0" }, port);
-  });
-  after(async () => {
-    await s.srv.close();
-    await as.close();
-    await fake.close();
-  });
+  const s = useOauth(
+    (resource) => ({ resources: [resource], scopes: [READ, WRITE], accessTokenTtl: 2 }),
+    () => ({ OAUTH_CLOCK_TOLERANCE_SECONDS: "0" }),
+  );
 
   for (const era of ["modern", "legacy"] as const) {
     it(`refreshes without a new sign-in and goes on (${era} era)`, async () => {
@@ -481,29 +505,18 @@ describe("parseEnv: MCP_AUTH=oauth settings (server/config-oauth.ts)", () => {
 });
 
 describe("MCP_AUTH=oauth: opaque access tokens through introspection (RFC 7662)", () => {
-  let fake: FakeEstat;
-  let as: AuthServer;
-  let s: Setup;
   const machine = { client_id: "machine", client_secret: "machine-secret-0000000000000000" };
   const rs = { client_id: "estat-rs", client_secret: "rs-introspection-secret-000000000" };
-  before(async () => {
-    fake = await new FakeEstat().listen();
-    const port = await freePort();
-    const resource = `http://127.0.0.1:${port}/mcp`;
-    as = await startAuthServer({ resources: [resource, OTHER], opaqueResources: [resource, OTHER], scopes: [READ, WRITE], clients: [machine, rs] });
-    s = await oauthServer(as, fake, {
+  const s = useOauth(
+    (resource) => ({ resources: [resource, OTHER], opaqueResources: [resource, OTHER], scopes: [READ, WRITE], clients: [machine, rs] }),
+    (as) => ({
       OAUTH_INTROSPECTION_URL: `${as.issuer}/token/introspection`,
       OAUTH_INTROSPECTION_CLIENT_ID: rs.client_id,
       OAUTH_INTROSPECTION_CLIENT_SECRET: rs.client_secret,
-    }, port);
-  });
-  after(async () => {
-    await s.srv.close();
-    await as.close();
-    await fake.close();
-  });
+    }),
+  );
   const opaque = async (resource: string) => {
-    const t = await as.clientCredentialsToken(machine.client_id, machine.client_secret, resource, READ);
+    const t = await s.as.clientCredentialsToken(machine.client_id, machine.client_secret, resource, READ);
     assert.equal(t.split(".").length, 1, "an opaque token");
     s.srv.secrets.push(t);
     return t;
@@ -511,13 +524,13 @@ describe("MCP_AUTH=oauth: opaque access tokens through introspection (RFC 7662)"
 
   it("accepts an active token for this resource, introspecting it once for repeated calls", async () => {
     const t = await opaque(s.resource);
-    const before = as.hits.get("/token/introspection") ?? 0;
+    const before = s.as.hits.get("/token/introspection") ?? 0;
     for (let i = 0; i < 3; i++) {
       const res = await post(s, "/mcp", LIST, { ...bearer(t), "x-request-id": `opaque-${i}` });
       assert.equal(res.status, 200, JSON.stringify(logLine(s.srv, `opaque-${i}`)));
       await res.arrayBuffer();
     }
-    assert.equal(as.hits.get("/token/introspection"), before + 1);
+    assert.equal(s.as.hits.get("/token/introspection"), before + 1);
     assert.equal(logLine(s.srv, "opaque-0").clientId, machine.client_id);
   });
 
@@ -540,20 +553,10 @@ describe("MCP_AUTH=oauth: opaque access tokens through introspection (RFC 7662)"
 });
 
 describe("MCP_AUTH=oauth: failed authentications per address (AUTH_FAILURES_PER_MINUTE)", () => {
-  let fake: FakeEstat;
-  let as: AuthServer;
-  let s: Setup;
-  before(async () => {
-    fake = await new FakeEstat().listen();
-    const port = await freePort();
-    as = await startAuthServer({ resources: [`http://127.0.0.1:${port}/mcp`], scopes: [READ, WRITE] });
-    s = await oauthServer(as, fake, { AUTH_FAILURES_PER_MINUTE: "2" }, port);
-  });
-  after(async () => {
-    await s.srv.close();
-    await as.close();
-    await fake.close();
-  });
+  const s = useOauth(
+    (resource) => ({ resources: [resource], scopes: [READ, WRITE] }),
+    () => ({ AUTH_FAILURES_PER_MINUTE: "2" }),
+  );
 
   it("does not count requests without a token (how every sign-in starts), but counts bad tokens", async () => {
     for (let i = 0; i < 5; i++) {
