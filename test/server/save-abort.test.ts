@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import type { Client } from "@modelcontextprotocol/client";
 import { SyntheticTable } from "../helpers/estat-table.ts";
-import { FakeEstat } from "../helpers/fake-estat.ts";
+import { FakeEstat, type Handler } from "../helpers/fake-estat.ts";
 import { connect, type Era, text } from "../helpers/server.ts";
 import { type Spawned, spawnServer, until } from "../helpers/spawn.ts";
 
@@ -89,39 +89,47 @@ async function settled(srv: Spawned, dir: string, fake: FakeEstat, what: string)
   );
 }
 
+/**
+ * For a block: a fake e-Stat serving the table (each getStatsData page answered by `page`), a lake in a
+ * new folder named with `lakePrefix`, and `node server/main.ts` on both with `env`; killed and removed after.
+ */
+function useSpawned(lakePrefix: string, page: Handler, env: Record<string, string> = {}) {
+  const up = {} as { fake: FakeEstat; dir: string; srv: Spawned };
+  before(async () => {
+    up.fake = await new FakeEstat().listen();
+    up.fake.addSynthetic(table);
+    up.fake.on("getStatsData", page);
+    up.dir = mkdtempSync(join(tmpdir(), lakePrefix));
+    up.srv = await spawnServer({
+      ESTAT_API_URL: up.fake.url,
+      ESTAT_APP_ID: up.fake.appId,
+      DATA_LAKE: `file://${up.dir}`,
+      MCP_API_KEYS: KEY,
+      RATE_LIMIT_PER_MINUTE: "0",
+      ...env,
+    });
+  });
+  after(async () => {
+    up.srv?.child.kill("SIGKILL");
+    await up.fake?.close();
+    if (up.dir) rmSync(up.dir, { recursive: true, force: true });
+  });
+  return up;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("save_dataset cancelled mid-save (node server/main.ts)", function () {
   this.timeout(180_000);
-  let fake: FakeEstat;
-  let dir: string;
-  let srv: Spawned;
-  before(async () => {
-    fake = await new FakeEstat().listen();
-    fake.addSynthetic(table);
-    // Each page a little late, so that a save spans ~100 ms and the aborts land inside it.
-    fake.on("getStatsData", () => ({ delayMs: 10 }));
-    dir = mkdtempSync(join(tmpdir(), "lake-abort-"));
-    srv = await spawnServer({
-      ESTAT_API_URL: fake.url,
-      ESTAT_APP_ID: fake.appId,
-      DATA_LAKE: `file://${dir}`,
-      MCP_API_KEYS: KEY,
-      RATE_LIMIT_PER_MINUTE: "0",
-    });
-  });
-  after(async () => {
-    srv.child.kill("SIGKILL");
-    await fake.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  // Each page a little late, so that a save spans ~100 ms and the aborts land inside it.
+  const s = useSpawned("lake-abort-", () => ({ delayMs: 10 }));
 
   const delays = Array.from({ length: 14 }, (_, i) => i * 12);
 
   it("survives a client that goes away from POST /execute at any point", async () => {
     for (const ms of delays) {
       const ac = new AbortController();
-      const call = fetch(`${srv.base}/execute`, {
+      const call = fetch(`${s.srv.base}/execute`, {
         method: "POST",
         headers: { ...auth, "content-type": "application/json" },
         body: JSON.stringify({ tool_name: "save_dataset", arguments: args }),
@@ -130,13 +138,13 @@ describe("save_dataset cancelled mid-save (node server/main.ts)", function () {
       await sleep(ms);
       ac.abort();
       await call.catch(() => "aborted");
-      await settled(srv, dir, fake, `/execute aborted after ${ms} ms`);
+      await settled(s.srv, s.dir, s.fake, `/execute aborted after ${ms} ms`);
     }
   });
 
   for (const era of ["modern", "legacy"] as Era[]) {
     it(`survives an MCP client (${era} era) that cancels at any point`, async () => {
-      const client: Client = await connect(srv.base, era, auth);
+      const client: Client = await connect(s.srv.base, era, auth);
       try {
         for (const ms of delays) {
           const ac = new AbortController();
@@ -144,7 +152,7 @@ describe("save_dataset cancelled mid-save (node server/main.ts)", function () {
           await sleep(ms);
           ac.abort();
           await call.catch(() => "aborted");
-          await settled(srv, dir, fake, `/mcp (${era}) cancelled after ${ms} ms`);
+          await settled(s.srv, s.dir, s.fake, `/mcp (${era}) cancelled after ${ms} ms`);
         }
       } finally {
         await client.close();
@@ -153,47 +161,26 @@ describe("save_dataset cancelled mid-save (node server/main.ts)", function () {
   }
 
   it("logs the cancelled saves as 'cancelled; nothing was saved'", () => {
-    const cancelled = srv.stdout.filter((l) =>
+    const cancelled = s.srv.stdout.filter((l) =>
       l.includes(`Saving ${table.statsDataId}/all was cancelled; nothing was saved.`),
     );
     assert.ok(cancelled.length >= 3, `only ${cancelled.length} saves were cancelled inside the lake`);
   });
 
   it("logs every cancelled call as a cancellation (info, tool_cancelled), never as a tool crash or failure", () => {
-    const crashes = srv.stdout.filter((l) => l.includes('"event":"tool_error"'));
+    const crashes = s.srv.stdout.filter((l) => l.includes('"event":"tool_error"'));
     assert.deepEqual(crashes.map((l) => l.slice(0, 300)), []);
-    assert.ok(srv.stdout.some((l) => l.includes('"event":"tool_cancelled"') && l.includes('"level":"info"')));
+    assert.ok(s.srv.stdout.some((l) => l.includes('"event":"tool_cancelled"') && l.includes('"level":"info"')));
   });
 });
 
 describe("save_dataset cut by its deadline (TOOL_TIMEOUT_MS, node server/main.ts)", function () {
   this.timeout(180_000);
-  let fake: FakeEstat;
-  let dir: string;
-  let srv: Spawned;
   let pageDelay = 0;
-  before(async () => {
-    fake = await new FakeEstat().listen();
-    fake.addSynthetic(table);
-    fake.on("getStatsData", () => ({ delayMs: pageDelay }));
-    dir = mkdtempSync(join(tmpdir(), "lake-deadline-"));
-    srv = await spawnServer({
-      ESTAT_API_URL: fake.url,
-      ESTAT_APP_ID: fake.appId,
-      DATA_LAKE: `file://${dir}`,
-      MCP_API_KEYS: KEY,
-      RATE_LIMIT_PER_MINUTE: "0",
-      TOOL_TIMEOUT_MS: "150",
-    });
-  });
-  after(async () => {
-    srv.child.kill("SIGKILL");
-    await fake.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const s = useSpawned("lake-deadline-", () => ({ delayMs: pageDelay }), { TOOL_TIMEOUT_MS: "150" });
 
   it("answers a timeout and keeps serving wherever in the save the deadline falls", async () => {
-    const client = await connect(srv.base, "modern", auth);
+    const client = await connect(s.srv.base, "modern", auth);
     let timedOut = 0;
     try {
       // Slower pages move the deadline earlier in the save: from after the last page to the first.
@@ -203,7 +190,7 @@ describe("save_dataset cut by its deadline (TOOL_TIMEOUT_MS, node server/main.ts
           assert.match(text(r), /^save_dataset did not finish within/);
           timedOut++;
         }
-        await settled(srv, dir, fake, `a deadline with pages ${pageDelay} ms late`);
+        await settled(s.srv, s.dir, s.fake, `a deadline with pages ${pageDelay} ms late`);
       }
     } finally {
       await client.close();
