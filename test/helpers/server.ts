@@ -104,6 +104,8 @@ export interface ServerOptions {
   lakeDir?: string;
   /** An SDK client connected once the server listens. */
   client?: { era: Era; headers?: Record<string, string> };
+  /** A fresh fake and server for every test (beforeEach/afterEach) instead of one for the block. */
+  perTest?: boolean;
 }
 
 /** The running parts of a useServer block, readable once its `before` has run. */
@@ -117,13 +119,14 @@ export interface UsedServer {
 /**
  * For a mocha block: `before` starts a fake e-Stat, then the real server pointed at it (and the client
  * and lake folder the options ask for); `after` closes them in reverse order, whatever got started.
+ * With perTest, beforeEach and afterEach do the same around every test.
  */
 export function useServer(opts: ServerOptions = {}): UsedServer {
   let fake: FakeEstat | undefined;
   let srv: Running | undefined;
   let client: Client | undefined;
   let dir: string | undefined;
-  before(async () => {
+  (opts.perTest ? beforeEach : before)(async () => {
     if (opts.lakeDir !== undefined) dir = mkdtempSync(join(tmpdir(), opts.lakeDir));
     if (opts.estat !== false) {
       fake = await new FakeEstat(opts.estat).listen();
@@ -136,14 +139,15 @@ export function useServer(opts: ServerOptions = {}): UsedServer {
     });
     if (opts.client) client = await connect(srv.base, opts.client.era, opts.client.headers);
   });
-  after(async () => {
+  (opts.perTest ? afterEach : after)(async () => {
     await client?.close();
     await srv?.close();
     await fake?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
+    [fake, srv, client, dir] = [undefined, undefined, undefined, undefined];
   });
   const started = <T>(part: T | undefined, name: string): T => {
-    if (part === undefined) throw new Error(`useServer: no ${name} (not asked for in its options, or read before its before hook)`);
+    if (part === undefined) throw new Error(`useServer: no ${name} (not asked for in its options, or read outside the tests of its block)`);
     return part;
   };
   return {

@@ -17,7 +17,7 @@ import { keyId } from "../../server/auth.ts";
 import { requestContext } from "../../server/context.ts";
 import { apiKeyAuthenticator, KEY_INVALID } from "../../server/http/auth/api-keys.ts";
 import { authenticate } from "../../server/http/auth/middleware.ts";
-import { type Running, startServer } from "../helpers/server.ts";
+import { useServer } from "../helpers/server.ts";
 
 const KEY = "seam-test-key-aaaaaaaaaaaaaaaa";
 const WRONG = "seam-wrong-key-bbbbbbbbbbbbbbb";
@@ -79,21 +79,20 @@ describe("authenticate(apiKeyAuthenticator) (server/http/auth/middleware.ts)", (
 });
 
 describe("failed authentications (AUTH_FAILURES_PER_MINUTE), issue 9", () => {
-  let srv: Running;
-  before(async () => {
-    srv = await startServer({
+  const s = useServer({
+    estat: false,
+    env: {
       ESTAT_APP_ID: "throttle-app-id-000000",
       MCP_API_KEYS: KEY,
       AUTH_FAILURES_PER_MINUTE: "3",
       RATE_LIMIT_PER_MINUTE: "0",
       TRUSTED_PROXY_HOPS: "1",
-    });
+    },
   });
-  after(() => srv.close());
 
   // With one trusted proxy the client address is the last X-Forwarded-For entry: one per "client" here.
   const from = (ip: string, key: string, id?: string) =>
-    fetch(`${srv.base}/tools`, {
+    fetch(`${s.srv.base}/tools`, {
       headers: { "x-forwarded-for": ip, "x-api-key": key, ...(id ? { "x-request-id": id } : {}) },
     });
 
@@ -115,7 +114,7 @@ describe("failed authentications (AUTH_FAILURES_PER_MINUTE), issue 9", () => {
     assert.equal((await from("198.51.100.1", KEY, "throttled-right-key")).status, 429);
     assert.equal((await from("198.51.100.2", KEY)).status, 200);
     assert.equal((await from("198.51.100.2", WRONG)).status, 403);
-    const line = JSON.parse(srv.logs.find((l) => l.includes('"id":"throttled-right-key"')) ?? "{}");
+    const line = JSON.parse(s.srv.logs.find((l) => l.includes('"id":"throttled-right-key"')) ?? "{}");
     assert.equal(line.authFailure, "throttled");
   });
 
@@ -127,28 +126,24 @@ describe("failed authentications (AUTH_FAILURES_PER_MINUTE), issue 9", () => {
   it("logs a bounded line for a 9 KB bad key on a 6 KB path (near Node's 16 KB header limit), and never the key", async () => {
     const huge = `x${"k".repeat(9_000)}`;
     const path = `/${"p".repeat(6_000)}`;
-    const res = await fetch(`${srv.base}${path}`, {
+    const res = await fetch(`${s.srv.base}${path}`, {
       headers: { "x-forwarded-for": "198.51.100.4", "x-api-key": huge, "x-request-id": "huge-bad-key" },
     });
     assert.equal(res.status, 403);
-    const lines = srv.logs.filter((l) => l.includes('"id":"huge-bad-key"'));
+    const lines = s.srv.logs.filter((l) => l.includes('"id":"huge-bad-key"'));
     assert.equal(lines.length, 1);
     assert.ok(lines[0].length < 1024, `${lines[0].length} bytes logged`);
     assert.equal(JSON.parse(lines[0]).authFailure, "invalid_key");
-    assert.ok(!srv.logs.some((l) => l.includes("kkkkkkkkkkkkkkkk")));
+    assert.ok(!s.srv.logs.some((l) => l.includes("kkkkkkkkkkkkkkkk")));
   });
 });
 
 describe("a loopback server without auth (npm start, npm run demo), issue 10", () => {
-  let srv: Running;
-  before(async () => {
-    srv = await startServer({ ESTAT_APP_ID: "explore-app-id-0000000" });
-  });
-  after(() => srv.close());
+  const s = useServer({ estat: false, env: { ESTAT_APP_ID: "explore-app-id-0000000" } });
 
   it("answers 150 calls in a row without a 429 or rate-limit headers", async () => {
     for (let i = 0; i < 150; i++) {
-      const res = await fetch(`${srv.base}/tools`);
+      const res = await fetch(`${s.srv.base}/tools`);
       assert.equal(res.status, 200, `call ${i + 1}`);
       assert.equal(res.headers.get("ratelimit-limit"), null);
       await res.arrayBuffer();

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Agent, request } from "node:http";
 import { FakeEstat } from "../helpers/fake-estat.ts";
 import { modernToolCall } from "../helpers/mcp-wire.ts";
-import { type Running, startServer } from "../helpers/server.ts";
+import { useServer } from "../helpers/server.ts";
 import { type Spawned, spawnServer, until } from "../helpers/spawn.ts";
 
 const KEY = "shutdown-key-0123456789abcdef";
@@ -139,20 +139,16 @@ describe("graceful shutdown (SIGTERM on node server/main.ts)", function () {
 });
 
 describe("readiness while draining (/readyz)", () => {
-  let srv: Running;
-  before(async () => {
-    srv = await startServer({ ESTAT_APP_ID: "draining-app-id-000000" });
-  });
-  after(() => srv.close());
+  const s = useServer({ estat: false, env: { ESTAT_APP_ID: "draining-app-id-000000" } });
 
   it("answers 503 once shutdown has begun, while /healthz stays 200", async () => {
-    assert.equal((await fetch(`${srv.base}/readyz`)).status, 200);
-    srv.handle.setDraining();
-    const res = await fetch(`${srv.base}/readyz`);
+    assert.equal((await fetch(`${s.srv.base}/readyz`)).status, 200);
+    s.srv.handle.setDraining();
+    const res = await fetch(`${s.srv.base}/readyz`);
     assert.equal(res.status, 503);
     const body = (await res.json()) as { status: string; checks: Record<string, string> };
     assert.equal(body.status, "not ready");
     assert.equal(body.checks.server, "shutting down");
-    assert.equal((await fetch(`${srv.base}/healthz`)).status, 200);
+    assert.equal((await fetch(`${s.srv.base}/healthz`)).status, 200);
   });
 });

@@ -1,38 +1,26 @@
 import assert from "node:assert/strict";
-import type { Client } from "@modelcontextprotocol/client";
-import { FakeEstat } from "../../helpers/fake-estat.ts";
-import { connect, type Running, startServer, text } from "../../helpers/server.ts";
+import { text, useServer } from "../../helpers/server.ts";
 
 // Regression: resolveClass accepted `name.endsWith(value)`, so {"area": "京都"} silently read 東京都.
 describe("filter resolution (get_stats_data and save_dataset filters)", () => {
-  let fake: FakeEstat;
-  let srv: Running;
-  let client: Client;
-  before(async () => {
-    fake = await new FakeEstat().listen();
-    // A label with a full-width space, as e-Stat writes some of them.
-    const census = fake.tables.get("0003445078");
+  const s = useServer({ client: { era: "modern" } });
+  before(() => {
+    // A label with a full-width space, as e-Stat writes some of them (the fake reads its tables per request).
+    const census = s.fake.tables.get("0003445078");
     const area = census?.classObjs.find((o) => o["@id"] === "area");
     assert.ok(area);
     area.CLASS.push({ "@code": "26100", "@name": "京都府\u3000京都市", "@level": "3", "@parentCode": "26000" });
-    srv = await startServer({ ESTAT_API_URL: fake.url, ESTAT_APP_ID: fake.appId });
-    client = await connect(srv.base, "modern");
   });
-  after(async () => {
-    await client.close();
-    await srv.close();
-    await fake.close();
-  });
-  beforeEach(() => fake.reset());
+  beforeEach(() => s.fake.reset());
 
   // Each read asks a page size of its own, so the server's cache never answers for e-Stat.
   let limit = 1;
   /** The cdArea (or other) parameters e-Stat was asked for, or the error text when the tool refused. */
   async function read(filters: Record<string, string | string[]>, statsDataId = "0003445078") {
     const args = { statsDataId, filters, limit: limit++ };
-    const r = await client.callTool({ name: "get_stats_data", arguments: args });
-    const calls = fake.callsTo("getStatsData").map((c) => c.params);
-    fake.reset();
+    const r = await s.client.callTool({ name: "get_stats_data", arguments: args });
+    const calls = s.fake.callsTo("getStatsData").map((c) => c.params);
+    s.fake.reset();
     return r.isError ? { error: text(r), calls } : { params: calls.at(-1), calls };
   }
 
@@ -97,14 +85,14 @@ describe("filter resolution (get_stats_data and save_dataset filters)", () => {
   });
 
   it("save_dataset refuses the same names before writing anything to the lake", async () => {
-    const r = await client.callTool({
+    const r = await s.client.callTool({
       name: "save_dataset",
       arguments: { statsDataId: "0003445078", filters: { area: "京都" } },
     });
     assert.equal(r.isError, true);
     assert.match(text(r), /No class "京都" in area/);
-    assert.deepEqual(fake.callsTo("getStatsData"), []);
-    const list = await client.callTool({ name: "list_datasets", arguments: {} });
+    assert.deepEqual(s.fake.callsTo("getStatsData"), []);
+    const list = await s.client.callTool({ name: "list_datasets", arguments: {} });
     assert.equal((list.structuredContent as { datasets: unknown[] }).datasets.length, 0);
   });
 });

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { FakeEstat } from "../../helpers/fake-estat.ts";
-import { connect, type Running, startServer, text } from "../../helpers/server.ts";
+import { connect, text, useServer } from "../../helpers/server.ts";
 
 const APP_ID = "0123456789abcdef0123456789abcdef01234567";
 // A wrong guess of the same length that shares the first 12 characters.
@@ -9,19 +8,10 @@ const WRONG = "0123456789abXXXXXXXXXXXXXXXXXXXXXXXXXXXX";
 // Secrets are scrubbed from every message; if a message echoed the caller's input, an exact guess of the
 // appId came back as [REDACTED] and a wrong one as itself: the scrubber confirmed the guess.
 describe("echoed input is no oracle for secrets (issue 9)", () => {
-  let fake: FakeEstat;
-  let srv: Running;
-  before(async () => {
-    fake = await new FakeEstat({ appId: APP_ID }).listen();
-    srv = await startServer({ ESTAT_API_URL: fake.url, ESTAT_APP_ID: APP_ID });
-  });
-  after(async () => {
-    await srv.close();
-    await fake.close();
-  });
+  const s = useServer({ estat: { appId: APP_ID } });
 
   const viaExecute = async (args: Record<string, unknown>, tool = "get_stats_data") => {
-    const res = await fetch(`${srv.base}/execute`, {
+    const res = await fetch(`${s.srv.base}/execute`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ tool_name: tool, arguments: args }),
@@ -36,7 +26,7 @@ describe("echoed input is no oracle for secrets (issue 9)", () => {
     assert.doesNotMatch(right, /REDACTED/);
     assert.equal(right, wrong);
     assert.match(right, /No class "0123456789ab…" in area/);
-    const client = await connect(srv.base, "modern");
+    const client = await connect(s.srv.base, "modern");
     const r1 = await client.callTool({ name: "get_stats_data", arguments: args(APP_ID) });
     const r2 = await client.callTool({ name: "get_stats_data", arguments: args(WRONG) });
     await client.close();
