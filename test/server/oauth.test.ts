@@ -5,10 +5,10 @@
 import assert from "node:assert/strict";
 import { Client, StreamableHTTPClientTransport, UnauthorizedError } from "@modelcontextprotocol/client";
 import { decodeJwt, decodeProtectedHeader } from "jose";
-import { FakeEstat } from "../helpers/fake-estat.ts";
 import { freePort } from "../helpers/mcp-wire.ts";
-import { type AuthServer, type AuthServerOptions, startAuthServer } from "../helpers/oauth-as.ts";
+import type { AuthServer } from "../helpers/oauth-as.ts";
 import { TestOAuthClient } from "../helpers/oauth-client.ts";
+import { oauthServer, type Setup, useOauth } from "../helpers/oauth-server.ts";
 import { type Running, startServer, text } from "../helpers/server.ts";
 
 const READ = "estat:read";
@@ -17,77 +17,6 @@ const OTHER = "https://other.example.jp/mcp";
 const LIST = { jsonrpc: "2.0", id: 1, method: "tools/list" };
 const now = () => Math.floor(Date.now() / 1000);
 const scopesOf = (jwt: string) => String(decodeJwt(jwt).scope ?? "").split(" ");
-
-interface Setup {
-  as: AuthServer;
-  srv: Running;
-  base: string;
-  resource: string;
-}
-
-async function oauthServer(as: AuthServer, fake: FakeEstat, env: Record<string, string> = {}, port?: number): Promise<Setup> {
-  port ??= await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const srv = await startServer({
-    PORT: String(port),
-    PUBLIC_BASE_URL: base,
-    MCP_AUTH: "oauth",
-    OAUTH_ISSUER: as.issuer,
-    OAUTH_JWKS_COOLDOWN_SECONDS: "1",
-    ESTAT_API_URL: fake.url,
-    ESTAT_APP_ID: fake.appId,
-    RATE_LIMIT_PER_MINUTE: "0",
-    AUTH_FAILURES_PER_MINUTE: "0",
-    ...env,
-  });
-  return { as, srv, base, resource: `${base}/mcp` };
-}
-
-/**
- * For a mocha block: a fake e-Stat, an authorization server told the server's resource (`asOptions` gets
- * it: the AS must know it before the server starts, so both agree on the port first), and the server as
- * its resource server with `env`; closed after, whatever got started.
- */
-function useOauth(
-  asOptions: (resource: string) => AuthServerOptions,
-  env: (as: AuthServer) => Record<string, string> = () => ({}),
-): Setup & { fake: FakeEstat } {
-  let fake: FakeEstat | undefined;
-  let as: AuthServer | undefined;
-  let s: Setup | undefined;
-  before(async () => {
-    fake = await new FakeEstat().listen();
-    const port = await freePort();
-    as = await startAuthServer(asOptions(`http://127.0.0.1:${port}/mcp`));
-    s = await oauthServer(as, fake, env(as), port);
-  });
-  after(async () => {
-    await s?.srv.close();
-    await as?.close();
-    await fake?.close();
-  });
-  const up = () => {
-    if (!fake || !as || !s) throw new Error("useOauth: read before its before hook ran");
-    return { fake, s };
-  };
-  return {
-    get fake() {
-      return up().fake;
-    },
-    get as() {
-      return up().s.as;
-    },
-    get srv() {
-      return up().s.srv;
-    },
-    get base() {
-      return up().s.base;
-    },
-    get resource() {
-      return up().s.resource;
-    },
-  };
-}
 
 function post(s: Setup, path: string, body: unknown, headers: Record<string, string> = {}) {
   return fetch(`${s.base}${path}`, {
