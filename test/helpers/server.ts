@@ -1,6 +1,7 @@
 /**
  * Starts the real app on 127.0.0.1:0 with a given environment, capturing every log line, and connects
- * official SDK clients to it in either protocol era.
+ * official SDK clients to it in either protocol era; useServer() does both, with a fake e-Stat, for a
+ * mocha block.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
