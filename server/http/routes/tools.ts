@@ -30,12 +30,10 @@ const ExecuteBody = z.object({
 export function toolRoutes(opts: ToolRoutesOptions): Router {
   const { tools } = opts;
   const router = new Router();
-  const listing = tools.map((t) => ({
-    name: t.name,
-    description: t.description,
-    inputSchema: z.toJSONSchema(t.inputSchema, { io: "input" }),
-  }));
+  // Converted on the first GET /tools, not at start: a cold start (Lambda) answers its first request sooner.
+  let listing: { name: string; description: string; inputSchema: unknown }[] | undefined;
   const listTools = (ctx: Koa.Context) => {
+    listing ??= tools.map((t) => ({ name: t.name, description: t.description, inputSchema: z.toJSONSchema(t.inputSchema, { io: "input" }) }));
     ctx.body = { success: true, tools: listing };
   };
   router.get("/tools", listTools);
