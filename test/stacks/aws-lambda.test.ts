@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { clientConfigs } from "../../stacks/shared/client-configs.ts";
-import { countByType, json, ofType, one, type Run, runStack, stackFile } from "./harness.ts";
+import { cleanRun, countByType, json, ofType, one, type Run, runStack, stackFile } from "./harness.ts";
+import { DATA_LAKE, GENERATED_KEY as GENERATED_KEY_RESOURCE, graph, SECRETS } from "./aws-graph.ts";
 
 const REGION = "ap-northeast-1";
 const ACCOUNT = "123456789012";
@@ -48,46 +49,35 @@ function policyOf(run: Run, stack: string) {
 
 describe("aws-lambda target, lambda-dev stack (Pulumi.lambda-dev.yaml, API Gateway entry)", () => {
   let run: Run;
-  before(async () => {
-    run = await runStack("lambda-dev");
-    assert.deepEqual(run.errors, []);
-  });
+  before(async () => (run = await cleanRun("lambda-dev")));
 
   it("creates exactly this resource graph: no provisioned concurrency, no WAF, no dashboard, no VPC", () => {
-    assert.deepEqual(countByType(run), {
-      "aws:apigateway/account:Account": 1,
-      "aws:apigateway/deployment:Deployment": 1,
-      "aws:apigateway/integration:Integration": 2,
-      "aws:apigateway/method:Method": 2,
-      "aws:apigateway/methodSettings:MethodSettings": 1,
-      "aws:apigateway/resource:Resource": 1,
-      "aws:apigateway/restApi:RestApi": 1,
-      "aws:apigateway/stage:Stage": 1,
-      "aws:cloudwatch/logGroup:LogGroup": 2,
-      "aws:cloudwatch/logMetricFilter:LogMetricFilter": 2,
-      "aws:cloudwatch/metricAlarm:MetricAlarm": 6,
-      "aws:iam/role:Role": 2,
-      "aws:iam/rolePolicy:RolePolicy": 1,
-      "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 1,
-      "aws:lambda/alias:Alias": 1,
-      "aws:lambda/function:Function": 1,
-      "aws:lambda/permission:Permission": 1,
-      "aws:s3/bucket:Bucket": 1,
-      "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1,
-      "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 1,
-      "aws:s3/bucketPolicy:BucketPolicy": 1,
-      "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
-      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
-      "aws:s3/bucketVersioning:BucketVersioning": 1,
-      "aws:sns/topic:Topic": 1,
-      "aws:ssm/parameter:Parameter": 2,
-      "estat-mcp:aws:DataLake": 1,
-      "estat-mcp:aws:LambdaFunction": 1,
-      "estat-mcp:aws:LambdaMonitoring": 1,
-      "estat-mcp:aws:RestApiEntry": 1,
-      "estat-mcp:aws:Secrets": 1,
-      "random:index/randomPassword:RandomPassword": 1,
-    });
+    assert.deepEqual(
+      countByType(run),
+      graph(DATA_LAKE, SECRETS, GENERATED_KEY_RESOURCE, {
+        "aws:apigateway/account:Account": 1,
+        "aws:apigateway/deployment:Deployment": 1,
+        "aws:apigateway/integration:Integration": 2,
+        "aws:apigateway/method:Method": 2,
+        "aws:apigateway/methodSettings:MethodSettings": 1,
+        "aws:apigateway/resource:Resource": 1,
+        "aws:apigateway/restApi:RestApi": 1,
+        "aws:apigateway/stage:Stage": 1,
+        "aws:cloudwatch/logGroup:LogGroup": 2,
+        "aws:cloudwatch/logMetricFilter:LogMetricFilter": 2,
+        "aws:cloudwatch/metricAlarm:MetricAlarm": 6,
+        "aws:iam/role:Role": 2,
+        "aws:iam/rolePolicy:RolePolicy": 1,
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 1,
+        "aws:lambda/alias:Alias": 1,
+        "aws:lambda/function:Function": 1,
+        "aws:lambda/permission:Permission": 1,
+        "aws:sns/topic:Topic": 1,
+        "estat-mcp:aws:LambdaFunction": 1,
+        "estat-mcp:aws:LambdaMonitoring": 1,
+        "estat-mcp:aws:RestApiEntry": 1,
+      }),
+    );
   });
 
   it("runs the bundle's zip on nodejs24.x arm64, published, with the stack's memory, timeout, /tmp, reserved concurrency, JSON logs", () => {
@@ -195,10 +185,7 @@ describe("aws-lambda target, lambda-dev stack (Pulumi.lambda-dev.yaml, API Gatew
 
 describe("aws-lambda target, lambda-prod stack (Pulumi.lambda-prod.yaml)", () => {
   let run: Run;
-  before(async () => {
-    run = await runStack("lambda-prod");
-    assert.deepEqual(run.errors, []);
-  });
+  before(async () => (run = await cleanRun("lambda-prod")));
 
   it("keeps one instance warm on the alias live, never on $LATEST", () => {
     const pc = one(run, "aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig").inputs;
@@ -228,12 +215,11 @@ describe("aws-lambda target, lambda-prod stack (Pulumi.lambda-prod.yaml)", () =>
   });
 
   it("with a domain: a regional custom domain with an ACM certificate, TLS 1.2, mapped to the stage, in Route 53", async () => {
-    const withDomain = await runStack("lambda-prod", {
+    const withDomain = await cleanRun("lambda-prod", {
       ...stackFile("lambda-prod"),
       "estat-mcp:domainName": "mcp.example.jp",
       "estat-mcp:hostedZoneId": "Z0123456789ABC",
     });
-    assert.deepEqual(withDomain.errors, []);
     const d = one(withDomain, "aws:apigateway/domainName:DomainName").inputs;
     assert.deepEqual(
       [d.domainName, d.securityPolicy, d.endpointConfiguration, d.regionalCertificateArn],
@@ -252,10 +238,7 @@ describe("aws-lambda target, lambda-prod stack (Pulumi.lambda-prod.yaml)", () =>
 
 describe("aws-lambda target, entry functionUrl", () => {
   let run: Run;
-  before(async () => {
-    run = await runStack("lambda-dev", { ...stackFile("lambda-dev"), "estat-mcp:entry": "functionUrl" });
-    assert.deepEqual(run.errors, []);
-  });
+  before(async () => (run = await cleanRun("lambda-dev", { ...stackFile("lambda-dev"), "estat-mcp:entry": "functionUrl" })));
 
   it("serves a streaming Function URL on the alias, public at the URL only, and no API Gateway", () => {
     const url = one(run, "aws:lambda/functionUrl:FunctionUrl").inputs;

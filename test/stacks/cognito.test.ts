@@ -3,11 +3,12 @@
 import assert from "node:assert/strict";
 import { parseEnv } from "../../server/config.ts";
 import { COGNITO_CLIENTS, MCP_SCOPES } from "../../stacks/aws/cognito.ts";
-import { json, ofType, one, type Run, runStack, stackFile } from "./harness.ts";
+import { cleanRun, json, ofType, one, type Run, runStack, stackFile } from "./harness.ts";
 
 const ENDPOINT = "https://d111111abcdef8.cloudfront.net/mcp";
+/** The stack with auth: cognito; fails when the program reports errors. */
 const withCognito = (stack: string, extra: Record<string, string> = {}) =>
-  runStack(stack, {
+  cleanRun(stack, {
     ...stackFile(stack),
     ...(stack === "prod" ? { "estat-mcp:alarmEmail": "ops@example.jp" } : {}),
     "estat-mcp:auth": "cognito",
@@ -25,10 +26,7 @@ function taskEnv(run: Run) {
 
 describe("aws-fargate with auth: cognito (stacks/aws/cognito.ts)", () => {
   let run: Run;
-  before(async () => {
-    run = await withCognito("dev");
-    assert.deepEqual(run.errors, []);
-  });
+  before(async () => (run = await withCognito("dev")));
 
   it("creates an Essentials user pool where only the operator creates users, MFA optional with TOTP", () => {
     const pool = one(run, "aws:cognito/userPool:UserPool").inputs;
@@ -97,7 +95,6 @@ describe("aws-fargate with auth: cognito (stacks/aws/cognito.ts)", () => {
 
   it("protects the pool in prod (deletion protection and Pulumi protect)", async () => {
     const prod = await withCognito("prod");
-    assert.deepEqual(prod.errors, []);
     const pool = one(prod, "aws:cognito/userPool:UserPool");
     assert.equal(pool.inputs.deletionProtection, "ACTIVE");
     assert.equal(pool.options.protect, true);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { clientConfigs } from "../../stacks/shared/client-configs.ts";
-import { APP_ID, countByType, json, ofType, one, type Run, runStack, stackFile } from "./harness.ts";
+import { APP_ID, cleanRun, countByType, json, ofType, one, type Run, stackFile } from "./harness.ts";
+import { DATA_LAKE, FARGATE, GENERATED_KEY as GENERATED_KEY_RESOURCE, graph, SECRETS } from "./aws-graph.ts";
 
 const ARN = "arn:aws:ssm:ap-northeast-1:123456789012:parameter/estat-mcp/dev";
 const LB_SG = "sg-estat-mcp-lb-sg";
@@ -10,55 +11,20 @@ const HOST = "d111111abcdef8.cloudfront.net";
 
 describe("aws-fargate target, dev stack (Pulumi.dev.yaml)", () => {
   let run: Run;
-  before(async () => {
-    run = await runStack("dev");
-    assert.deepEqual(run.errors, []);
-  });
+  before(async () => (run = await cleanRun("dev")));
 
   it("creates exactly this resource graph", () => {
-    assert.deepEqual(countByType(run), {
-      "aws:appautoscaling/policy:Policy": 2,
-      "aws:appautoscaling/target:Target": 1,
-      "aws:cloudfront/distribution:Distribution": 1,
-      "aws:cloudfront/vpcOrigin:VpcOrigin": 1,
-      "aws:cloudwatch/logGroup:LogGroup": 1,
-      "aws:cloudwatch/logMetricFilter:LogMetricFilter": 2,
-      "aws:cloudwatch/metricAlarm:MetricAlarm": 8,
-      "aws:ec2/securityGroup:SecurityGroup": 2,
-      "aws:ecr/lifecyclePolicy:LifecyclePolicy": 1,
-      "aws:ecr/repository:Repository": 1,
-      "aws:ecs/cluster:Cluster": 1,
-      "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": 1,
-      "aws:ecs/service:Service": 1,
-      "aws:ecs/taskDefinition:TaskDefinition": 1,
-      "aws:iam/role:Role": 2,
-      "aws:iam/rolePolicy:RolePolicy": 2,
-      "aws:lb/listener:Listener": 1,
-      "aws:lb/loadBalancer:LoadBalancer": 1,
-      "aws:lb/targetGroup:TargetGroup": 1,
-      "aws:s3/bucket:Bucket": 1,
-      "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1,
-      "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 1,
-      "aws:s3/bucketPolicy:BucketPolicy": 1,
-      "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
-      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
-      "aws:s3/bucketVersioning:BucketVersioning": 1,
-      "aws:sns/topic:Topic": 1,
-      "aws:ssm/parameter:Parameter": 2,
-      "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": 2,
-      "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 2,
-      "awsx:ec2:Vpc": 1,
-      "awsx:ecr:Image": 1,
-      "estat-mcp:aws:Cdn": 1,
-      "estat-mcp:aws:ContainerImage": 1,
-      "estat-mcp:aws:DataLake": 1,
-      "estat-mcp:aws:FargateService": 1,
-      "estat-mcp:aws:LoadBalancer": 1,
-      "estat-mcp:aws:Monitoring": 1,
-      "estat-mcp:aws:Network": 1,
-      "estat-mcp:aws:Secrets": 1,
-      "random:index/randomPassword:RandomPassword": 1,
-    });
+    assert.deepEqual(
+      countByType(run),
+      graph(FARGATE, DATA_LAKE, SECRETS, GENERATED_KEY_RESOURCE, {
+        "aws:cloudfront/distribution:Distribution": 1,
+        "aws:cloudfront/vpcOrigin:VpcOrigin": 1,
+        "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": 1,
+        "aws:lb/listener:Listener": 1,
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 2,
+        "estat-mcp:aws:Cdn": 1,
+      }),
+    );
   });
 
   describe("network", () => {
@@ -641,12 +607,11 @@ describe("aws-fargate target, dev stack (Pulumi.dev.yaml)", () => {
 describe("dev switched back to on-demand Fargate with a dashboard (capacityProvider: FARGATE, dashboard: true)", () => {
   let run: Run;
   before(async () => {
-    run = await runStack("dev", {
+    run = await cleanRun("dev", {
       ...stackFile("dev"),
       "estat-mcp:capacityProvider": "FARGATE",
       "estat-mcp:dashboard": "true",
     });
-    assert.deepEqual(run.errors, []);
   });
 
   it("uses the FARGATE launch type, no strategy and no capacity provider association", () => {

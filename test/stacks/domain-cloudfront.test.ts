@@ -1,12 +1,9 @@
 import assert from "node:assert/strict";
-import { json, ofType, one, prodWithCloudFrontDomain, type Run, runStack, stackFile } from "./harness.ts";
+import { cleanRun, json, ofType, one, prodWithCloudFrontDomain, type Run, runStack, stackFile } from "./harness.ts";
 
 describe("aws-fargate target, a domain on CloudFront (prod + domainName/hostedZoneId + domainVia: cloudfront)", () => {
   let run: Run;
-  before(async () => {
-    run = await runStack("prod", prodWithCloudFrontDomain());
-    assert.deepEqual(run.errors, []);
-  });
+  before(async () => (run = await cleanRun("prod", prodWithCloudFrontDomain())));
 
   it("puts an ACM certificate from us-east-1 on the distribution, TLS 1.2 minimum (issue 8: not the default certificate's TLS 1.0)", () => {
     const cert = one(run, "aws:acm/certificate:Certificate");

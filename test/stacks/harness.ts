@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { PolicyResource } from "@pulumi/policy";
+import assert from "node:assert/strict";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const recorder = fileURLToPath(new URL("./record.ts", import.meta.url));
@@ -13,10 +13,13 @@ export interface Recorded {
   custom: boolean;
   inputs: Record<string, any>;
   state: Record<string, any>;
-  /** Registration clock (see record.ts): a resource that dependsOn another starts after it finished. */
+  /**
+   * When the engine asked for the resource and when the mock answered (record.ts's one clock): a
+   * resource that dependsOn another starts after it finished.
+   */
   started: number;
   finished: number;
-  /** Resource options: the parent's URN, and what replacing or deleting the resource does. */
+  /** The resource options the engine was given: the parent's URN, and what replacing or deleting does. */
   options: { parent: string; deleteBeforeReplace: boolean; protect: boolean; retainOnDelete: boolean };
 }
 
@@ -105,6 +108,13 @@ export function runStack(
   return run;
 }
 
+/** runStack, failing (the before hook, or the test) when the program reported errors. */
+export async function cleanRun(...args: Parameters<typeof runStack>): Promise<Run> {
+  const run = await runStack(...args);
+  assert.deepEqual(run.errors, []);
+  return run;
+}
+
 export function ofType(run: Run, type: string): Recorded[] {
   return run.resources.filter((r) => r.type === type);
 }
@@ -128,43 +138,4 @@ export function countByType(run: Run): Record<string, number> {
 /** JSON-parses a string input (IAM documents, container definitions). */
 export function json(v: unknown): any {
   return typeof v === "string" ? JSON.parse(v) : v;
-}
-
-/**
- * The recorded resources as CrossGuard sees them in `validateStack`: props are the inputs, and each
- * property depends on the resources whose id or ARN its value carries.
- */
-export function policyResources(run: Run): PolicyResource[] {
-  const custom = run.resources.filter((r) => r.custom);
-  const urn = (r: Recorded) => `urn:pulumi:test::estat-mcp::${r.type}::${r.name}`;
-  const out = custom.map(
-    (r) =>
-      ({
-        type: r.type,
-        name: r.name,
-        urn: urn(r),
-        props: r.inputs,
-        opts: {},
-        dependencies: [],
-        propertyDependencies: {},
-      }) as unknown as PolicyResource,
-  );
-  custom.forEach((r, i) => {
-    for (const [prop, value] of Object.entries(r.inputs)) {
-      const text = JSON.stringify(value);
-      const deps = custom
-        .map((x, j) => ({ x, j }))
-        .filter(
-          ({ x, j }) =>
-            j !== i &&
-            (text.includes(`"${x.id}"`) ||
-              (x.state.arn && text.includes(x.state.arn)) ||
-              // Lambda inputs name a function by its name (functionName, function), as Pulumi tracks them.
-              (x.type === "aws:lambda/function:Function" && text.includes(`"${x.state.name}"`))),
-        )
-        .map(({ j }) => out[j]);
-      if (deps.length) out[i].propertyDependencies[prop] = deps;
-    }
-  });
-  return out;
 }

@@ -1,31 +1,18 @@
 import assert from "node:assert/strict";
-import type { PolicyResource, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import type { PolicyResource } from "@pulumi/policy";
 import * as aws from "../../policy/rules/aws.js";
 import * as lambda from "../../policy/rules/lambda.js";
-import { policyResources, type Run, runStack, stackFile } from "./harness.ts";
+import { type Run, runStack, stackFile } from "./harness.ts";
+import { everyRulePasses, policyResource, ruleViolations, stackRuleViolations } from "./policy-check.ts";
 
 const resourcePolicies = [...aws.resourcePolicies, ...lambda.resourcePolicies];
 const stackPolicies = [...aws.stackPolicies, ...lambda.stackPolicies];
 
-function violations(rule: string, type: string, props: Record<string, any>): string[] {
-  const policy = lambda.resourcePolicies.find((p) => p.name === rule);
-  assert.ok(policy, `no rule ${rule}`);
-  const found: string[] = [];
-  const args = { type, props, urn: `urn:pulumi:test::estat-mcp::${type}::bad`, name: "bad" };
-  (policy.validateResource as any)(args as unknown as ResourceValidationArgs, (m: string) => found.push(m));
-  return found;
-}
-
-function stackViolations(rule: string, resources: PolicyResource[]): string[] {
-  const policy = stackPolicies.find((p) => p.name === rule);
-  assert.ok(policy, `no rule ${rule}`);
-  const found: string[] = [];
-  (policy.validateStack as any)({ resources } as unknown as StackValidationArgs, (m: string) => found.push(m));
-  return found;
-}
-
-const res = (type: string, name: string, props: Record<string, any>, deps: Record<string, PolicyResource[]> = {}) =>
-  ({ type, name, urn: `urn:pulumi:test::estat-mcp::${type}::${name}`, props, opts: {}, dependencies: [], propertyDependencies: deps }) as unknown as PolicyResource;
+const violations = (rule: string, type: string, props: Record<string, any>) =>
+  ruleViolations(lambda.resourcePolicies, rule, type, props);
+const stackViolations = (rule: string, resources: PolicyResource[]) =>
+  stackRuleViolations(stackPolicies, rule, resources);
+const res = policyResource;
 
 const GOOD_FN = {
   runtime: "nodejs24.x",
@@ -43,25 +30,10 @@ const configs: [string, () => Promise<Run>][] = [
 describe("policy pack over the aws-lambda stacks (policy/rules/aws.js + lambda.js)", () => {
   for (const [label, load] of configs) {
     describe(`every resource of ${label}`, () => {
-      let resources: PolicyResource[];
-      before(async () => {
-        const run = await load();
-        assert.deepEqual(run.errors, []);
-        resources = policyResources(run);
-      });
-      for (const policy of resourcePolicies) {
-        it(`${policy.name} passes`, () => {
-          const found: string[] = [];
-          for (const r of resources) (policy.validateResource as any)(r, (m: string) => found.push(`${r.name}: ${m}`));
-          assert.deepEqual(found, []);
-        });
-      }
-      for (const policy of stackPolicies) {
-        it(`${policy.name} passes`, () => assert.deepEqual(stackViolations(policy.name, resources), []));
-      }
+      const stack = everyRulePasses(load, resourcePolicies, stackPolicies);
       it("sees the function (the Lambda rules are not vacuous)", () => {
-        assert.equal(resources.filter((r) => r.type === "aws:lambda/function:Function").length, 1);
-        const url = resources.find((r) => r.type === "aws:lambda/functionUrl:FunctionUrl");
+        assert.equal(stack.resources.filter((r) => r.type === "aws:lambda/function:Function").length, 1);
+        const url = stack.resources.find((r) => r.type === "aws:lambda/functionUrl:FunctionUrl");
         if (url) assert.deepEqual(url.propertyDependencies.functionName?.map((r) => r.type), ["aws:lambda/function:Function"]);
       });
     });

@@ -1,43 +1,14 @@
 import assert from "node:assert/strict";
-import type { PolicyResource, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import type { PolicyResource } from "@pulumi/policy";
 import { resourcePolicies, stackPolicies } from "../../policy/rules/aws.js";
-import { policyResources, prodWithDomain, type Run, runStack } from "./harness.ts";
+import { prodWithDomain, type Run, runStack } from "./harness.ts";
+import { everyRulePasses, policyResource, ruleViolations, stackRuleViolations } from "./policy-check.ts";
 
-function violations(rule: string, type: string, props: Record<string, any>): string[] {
-  const policy = resourcePolicies.find((p) => p.name === rule);
-  assert.ok(policy, `no rule ${rule}`);
-  const found: string[] = [];
-  const args = { type, props, urn: `urn:pulumi:test::estat-mcp::${type}::bad`, name: "bad" };
-  (policy.validateResource as any)(args as unknown as ResourceValidationArgs, (m: string) => found.push(m));
-  return found;
-}
-
-function stackViolations(rule: string, resources: PolicyResource[]): string[] {
-  const policy = stackPolicies.find((p) => p.name === rule);
-  assert.ok(policy, `no rule ${rule}`);
-  const found: string[] = [];
-  (policy.validateStack as any)({ resources } as unknown as StackValidationArgs, (m: string) =>
-    found.push(m),
-  );
-  return found;
-}
-
-function res(
-  type: string,
-  name: string,
-  props: Record<string, any>,
-  deps: Record<string, PolicyResource[]> = {},
-) {
-  return {
-    type,
-    name,
-    urn: `urn:pulumi:test::estat-mcp::${type}::${name}`,
-    props,
-    opts: {},
-    dependencies: [],
-    propertyDependencies: deps,
-  } as unknown as PolicyResource;
-}
+const violations = (rule: string, type: string, props: Record<string, any>) =>
+  ruleViolations(resourcePolicies, rule, type, props);
+const stackViolations = (rule: string, resources: PolicyResource[]) =>
+  stackRuleViolations(stackPolicies, rule, resources);
+const res = policyResource;
 
 const configs: [string, () => Promise<Run>][] = [
   ["dev", () => runStack("dev")],
@@ -48,31 +19,10 @@ const configs: [string, () => Promise<Run>][] = [
 describe("policy pack (policy/rules/aws.js)", () => {
   for (const [label, load] of configs) {
     describe(`over every resource of the ${label} stack`, () => {
-      let resources: PolicyResource[];
-      before(async () => {
-        const run = await load();
-        assert.deepEqual(run.errors, []);
-        resources = policyResources(run);
-      });
-
-      for (const policy of resourcePolicies) {
-        it(`${policy.name} passes`, () => {
-          const found: string[] = [];
-          for (const r of resources) {
-            (policy.validateResource as any)(r, (m: string) => found.push(`${r.name}: ${m}`));
-          }
-          assert.deepEqual(found, []);
-        });
-      }
-
-      for (const policy of stackPolicies) {
-        it(`${policy.name} passes`, () => {
-          assert.deepEqual(stackViolations(policy.name, resources), []);
-        });
-      }
+      const stack = everyRulePasses(load, resourcePolicies, stackPolicies);
 
       it("sees the resources the rules are about (the checks are not vacuous)", () => {
-        const types = new Set(resources.map((r) => r.type));
+        const types = new Set(stack.resources.map((r) => r.type));
         for (const t of [
           "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
           "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
@@ -87,7 +37,7 @@ describe("policy pack (policy/rules/aws.js)", () => {
         ]) {
           assert.equal(types.has(t), true, t);
         }
-        const service = resources.find((r) => r.type === "aws:ecs/service:Service")!;
+        const service = stack.resources.find((r) => r.type === "aws:ecs/service:Service")!;
         assert.deepEqual(
           service.propertyDependencies.networkConfiguration
             .filter((d) => d.type === "aws:ec2/securityGroup:SecurityGroup")

@@ -1,66 +1,26 @@
 import assert from "node:assert/strict";
 import { retentionOptions } from "../../stacks/aws/bucket.ts";
-import { countByType, json, ofType, one, operatorConfig, prodWithDomain, type Run, runStack } from "./harness.ts";
+import { cleanRun, countByType, json, ofType, one, operatorConfig, prodWithDomain, type Run } from "./harness.ts";
+import { ACCESS_LOG_BUCKET, DATA_LAKE, FARGATE, graph, SECRETS } from "./aws-graph.ts";
 
 const USER_KEYS = "prodKeyAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,prodKeyBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
 const secrets = { "estat-mcp:estatAppId": "prod-app-id", "estat-mcp:apiKeys": USER_KEYS };
 
 /** Resources every prod shape has, with or without a domain. */
-const PROD_COMMON: Record<string, number> = {
-  "aws:appautoscaling/policy:Policy": 2,
-  "aws:appautoscaling/target:Target": 1,
+const PROD_COMMON = graph(FARGATE, DATA_LAKE, SECRETS, ACCESS_LOG_BUCKET, {
   "aws:cloudwatch/dashboard:Dashboard": 1,
-  "aws:cloudwatch/logGroup:LogGroup": 1,
-  "aws:cloudwatch/logMetricFilter:LogMetricFilter": 2,
-  "aws:cloudwatch/metricAlarm:MetricAlarm": 8,
-  "aws:ec2/securityGroup:SecurityGroup": 2,
-  "aws:ecr/lifecyclePolicy:LifecyclePolicy": 1,
-  "aws:ecr/repository:Repository": 1,
-  "aws:ecs/cluster:Cluster": 1,
-  "aws:ecs/service:Service": 1,
-  "aws:ecs/taskDefinition:TaskDefinition": 1,
-  "aws:iam/role:Role": 2,
-  "aws:iam/rolePolicy:RolePolicy": 2,
-  "aws:lb/loadBalancer:LoadBalancer": 1,
-  "aws:lb/targetGroup:TargetGroup": 1,
-  "aws:s3/bucket:Bucket": 2,
-  "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 2,
-  "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 2,
-  "aws:s3/bucketPolicy:BucketPolicy": 2,
-  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 2,
-  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 2,
-  "aws:s3/bucketVersioning:BucketVersioning": 1,
-  "aws:sns/topic:Topic": 1,
-  "aws:ssm/parameter:Parameter": 2,
-  "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": 2,
   "aws:wafv2/webAcl:WebAcl": 1,
-  "awsx:ec2:Vpc": 1,
-  "awsx:ecr:Image": 1,
-  "estat-mcp:aws:ContainerImage": 1,
-  "estat-mcp:aws:DataLake": 1,
-  "estat-mcp:aws:FargateService": 1,
-  "estat-mcp:aws:LoadBalancer": 1,
-  "estat-mcp:aws:Monitoring": 1,
-  "estat-mcp:aws:Network": 1,
-  "estat-mcp:aws:Secrets": 1,
   "estat-mcp:aws:Waf": 1,
-};
-
-const sorted = (o: Record<string, number>) =>
-  Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+});
 
 describe("aws-fargate target, prod stack (Pulumi.prod.yaml)", () => {
   let run: Run;
-  before(async () => {
-    run = await runStack("prod", operatorConfig("prod"), secrets);
-    assert.deepEqual(run.errors, []);
-  });
+  before(async () => (run = await cleanRun("prod", operatorConfig("prod"), secrets)));
 
   it("creates dev's graph plus WAF and an access-log bucket, without a generated key", () => {
     assert.deepEqual(
       countByType(run),
-      sorted({
-        ...PROD_COMMON,
+      graph(PROD_COMMON, {
         "aws:cloudfront/distribution:Distribution": 1,
         "aws:cloudfront/vpcOrigin:VpcOrigin": 1,
         "aws:lb/listener:Listener": 1,
@@ -213,16 +173,12 @@ describe("aws-fargate target, prod stack (Pulumi.prod.yaml)", () => {
 
 describe("aws-fargate target with a custom domain (prod + domainName/hostedZoneId)", () => {
   let run: Run;
-  before(async () => {
-    run = await runStack("prod", prodWithDomain(), secrets);
-    assert.deepEqual(run.errors, []);
-  });
+  before(async () => (run = await cleanRun("prod", prodWithDomain(), secrets)));
 
   it("swaps CloudFront for ACM, two listeners, DNS records and a WAF association; e-mails alarms", () => {
     assert.deepEqual(
       countByType(run),
-      sorted({
-        ...PROD_COMMON,
+      graph(PROD_COMMON, {
         "aws:acm/certificate:Certificate": 1,
         "aws:acm/certificateValidation:CertificateValidation": 1,
         "aws:lb/listener:Listener": 2,

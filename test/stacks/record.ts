@@ -2,6 +2,7 @@
 // with its inputs, plus the stack outputs, as one JSON line. A child process per stack configuration:
 // Pulumi's mocks and config are process-global and the program module runs once per process.
 import * as pulumi from "@pulumi/pulumi";
+import type { Recorded } from "./harness.ts";
 
 export const ACCOUNT = "123456789012";
 export const REGION = "ap-northeast-1";
@@ -9,19 +10,6 @@ export const REGION = "ap-northeast-1";
 export const GCP_PROJECT_NUMBER = "210987654321";
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
-interface Recorded {
-  id: string;
-  type: string;
-  name: string;
-  custom: boolean;
-  inputs: Record<string, any>;
-  state: Record<string, any>;
-  /** When the engine asked for the resource, and when the mock answered (one clock for all). */
-  started: number;
-  finished: number;
-  /** The resource options the engine was given (what `pulumi up` acts on when replacing or deleting). */
-  options: { parent: string; deleteBeforeReplace: boolean; protect: boolean; retainOnDelete: boolean };
-}
 let tick = 0;
 /**
  * Resources the mock answers late, so that a resource that must wait for them (dependsOn) and does not

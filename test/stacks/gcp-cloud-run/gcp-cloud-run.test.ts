@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { APP_ID, countByType, ofType, one, type Recorded, type Run, runStack, stackFile } from "../harness.ts";
+import { APP_ID, cleanRun, countByType, ofType, one, type Recorded, type Run, runStack, stackFile } from "../harness.ts";
 /** The project number test/stacks/record.ts answers getProject with. */
 const GCP_PROJECT_NUMBER = "210987654321";
 import { APIS } from "../../../stacks/gcp-cloud-run/apis.ts";
@@ -44,10 +44,7 @@ const PROD_HOST = `estat-mcp-gcp-prod-${GCP_PROJECT_NUMBER}.asia-northeast1.run.
 
 describe("gcp-cloud-run target, dev stack (Pulumi.gcp-dev.yaml)", () => {
   let run: Run;
-  before(async () => {
-    run = await runStack("gcp-dev");
-    assert.deepEqual(run.errors, []);
-  });
+  before(async () => (run = await cleanRun("gcp-dev")));
 
   it("creates exactly this resource graph, through its own provider for the configured project and region", () => {
     const gcp = Object.fromEntries(
@@ -262,10 +259,7 @@ describe("gcp-cloud-run target, dev stack (Pulumi.gcp-dev.yaml)", () => {
 
 describe("gcp-cloud-run target, prod stack (Pulumi.gcp-prod.yaml)", () => {
   let run: Run;
-  before(async () => {
-    run = await runStack("gcp-prod");
-    assert.deepEqual(run.errors, []);
-  });
+  before(async () => (run = await cleanRun("gcp-prod")));
 
   it("keeps a warm instance with startup CPU boost, deletion protection, and alerts to the e-mail channel", () => {
     const s = service(run).inputs;
@@ -290,20 +284,18 @@ describe("gcp-cloud-run target, prod stack (Pulumi.gcp-prod.yaml)", () => {
 
   it("uses the configured API keys (not a generated one) and pins them", async () => {
     const keys = "prodKeyAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,prodKeyBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
-    const r = await runStack("gcp-prod", stackFile("gcp-prod"), { "estat-mcp:estatAppId": APP_ID, "estat-mcp:apiKeys": keys });
-    assert.deepEqual(r.errors, []);
+    const r = await cleanRun("gcp-prod", stackFile("gcp-prod"), { "estat-mcp:estatAppId": APP_ID, "estat-mcp:apiKeys": keys });
     assert.equal(ofType(r, "random:index/randomPassword:RandomPassword").length, 0);
     assert.equal(byName(r, T.version)["estat-mcp-gcp-prod-mcp-api-keys-v"].inputs.secretData, keys);
     assert.equal(r.outputs.apiKey, keys.split(",")[0]);
   });
 
   it("with loadBalancer: a serverless NEG, managed certificate, Cloud Armor per-IP throttle; ingress from the LB only", async () => {
-    const r = await runStack("gcp-prod", {
+    const r = await cleanRun("gcp-prod", {
       ...stackFile("gcp-prod"),
       "estat-mcp:loadBalancer": "true",
       "estat-mcp:domainName": "mcp.example.jp",
     });
-    assert.deepEqual(r.errors, []);
     assert.equal(service(r).inputs.ingress, "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER");
     assert.equal(one(r, T.neg).inputs.networkEndpointType, "SERVERLESS");
     assert.deepEqual(one(r, T.neg).inputs.cloudRun, { service: "estat-mcp-gcp-prod" });

@@ -1,20 +1,14 @@
 import assert from "node:assert/strict";
-import type { ResourceValidationArgs } from "@pulumi/policy";
 import { isProdStack, resourcePolicies } from "../../../policy/rules/gcp.js";
-import { policyResources, type Run, runStack } from "../harness.ts";
+import { cleanRun, type Run } from "../harness.ts";
+import { policyResources, ruleViolations } from "../policy-check.ts";
 
 const BUCKET = "gcp:storage/bucket:Bucket";
 const MEMBER = "gcp:storage/bucketIAMMember:BucketIAMMember";
 const SERVICE = "gcp:cloudrunv2/service:Service";
 
-function violations(rule: string, type: string, props: Record<string, any>, stack = "gcp-dev"): string[] {
-  const policy = resourcePolicies.find((p) => p.name === rule);
-  assert.ok(policy, `no rule ${rule}`);
-  const found: string[] = [];
-  const args = { type, props, urn: `urn:pulumi:${stack}::estat-mcp::${type}::x`, name: "x" };
-  (policy.validateResource as any)(args as unknown as ResourceValidationArgs, (m: string) => found.push(m));
-  return found;
-}
+const violations = (rule: string, type: string, props: Record<string, any>, stack = "gcp-dev") =>
+  ruleViolations(resourcePolicies, rule, type, props, { stack, name: "x" });
 
 const goodBucket = { uniformBucketLevelAccess: true, publicAccessPrevention: "enforced", forceDestroy: false };
 const env = (envs: object[], extra: object = {}) => ({
@@ -27,10 +21,7 @@ describe("policy pack (policy/rules/gcp.js)", () => {
   for (const stack of ["gcp-dev", "gcp-prod"]) {
     describe(`over every resource of the ${stack} stack`, () => {
       let run: Run;
-      before(async () => {
-        run = await runStack(stack);
-        assert.deepEqual(run.errors, []);
-      });
+      before(async () => (run = await cleanRun(stack)));
       for (const policy of resourcePolicies) {
         it(`${policy.name} passes`, () => {
           const found: string[] = [];

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { APP_ID, countByType, one, type Run, runStack, stackFile } from "../harness.ts";
+import { APP_ID, cleanRun, countByType, one, type Run, runStack, stackFile } from "../harness.ts";
 import { kubernetesTimeouts } from "../../../stacks/kubernetes/timeouts.ts";
 
 const K = kubernetesTimeouts();
@@ -25,10 +25,7 @@ const envOf = (run: Run) =>
 
 describe("kubernetes target, dev stack (Pulumi.k8s-dev.yaml)", () => {
   let run: Run;
-  before(async () => {
-    run = await runStack("k8s-dev");
-    assert.deepEqual(run.errors, []);
-  });
+  before(async () => (run = await cleanRun("k8s-dev")));
 
   it("creates exactly this object graph, through its own provider", () => {
     const k8s = Object.fromEntries(Object.entries(countByType(run)).filter(([t]) => t.startsWith("kubernetes:")));
@@ -202,10 +199,7 @@ describe("kubernetes target, dev stack (Pulumi.k8s-dev.yaml)", () => {
 
 describe("kubernetes target, prod stack (Pulumi.k8s-prod.yaml)", () => {
   let run: Run;
-  before(async () => {
-    run = await runStack("k8s-prod");
-    assert.deepEqual(run.errors, []);
-  });
+  before(async () => (run = await cleanRun("k8s-prod")));
 
   it("serves HTTPS with a cert-manager certificate and redirects HTTP", () => {
     const ing = one(run, T.ingress).inputs;
@@ -230,14 +224,13 @@ describe("kubernetes target, choices", () => {
   const base = () => stackFile("k8s-dev");
 
   it("attaches an HTTPRoute to the configured Gateway instead of an Ingress", async () => {
-    const run = await runStack("k8s-dev", {
+    const run = await cleanRun("k8s-dev", {
       ...base(),
       "estat-mcp:entry": "gateway",
       "estat-mcp:gatewayName": "public",
       "estat-mcp:gatewayNamespace": "gateway-system",
       "estat-mcp:ingressNamespace": "gateway-system",
     });
-    assert.deepEqual(run.errors, []);
     assert.equal(run.resources.filter((r) => r.type === T.ingress).length, 0);
     const route = one(run, T.route).inputs;
     assert.deepEqual(route.spec.parentRefs, [{ name: "public", namespace: "gateway-system" }]);
@@ -250,14 +243,13 @@ describe("kubernetes target, choices", () => {
   });
 
   it("syncs the Secret through External Secrets and renders no Secret of its own", async () => {
-    const run = await runStack("k8s-dev", {
+    const run = await cleanRun("k8s-dev", {
       ...base(),
       "estat-mcp:secretSource": "external-secrets",
       "estat-mcp:externalSecretStore": "aws-secrets",
       "estat-mcp:externalSecretAppIdKey": "estat/appId",
       "estat-mcp:externalSecretApiKeysKey": "estat/apiKeys",
     });
-    assert.deepEqual(run.errors, []);
     assert.equal(run.resources.filter((r) => r.type === T.secret).length, 0);
     const es = one(run, T.external).inputs;
     assert.deepEqual(es.spec.secretStoreRef, { name: "aws-secrets", kind: "ClusterSecretStore" });
@@ -270,7 +262,7 @@ describe("kubernetes target, choices", () => {
   });
 
   it("reads static S3 keys from the Secret for an S3-compatible endpoint, and opens its port", async () => {
-    const run = await runStack(
+    const run = await cleanRun(
       "k8s-dev",
       {
         ...base(),
@@ -280,7 +272,6 @@ describe("kubernetes target, choices", () => {
       },
       { "estat-mcp:estatAppId": APP_ID, "estat-mcp:s3AccessKeyId": "AKIAEXAMPLE", "estat-mcp:s3SecretAccessKey": "s3-secret-value" },
     );
-    assert.deepEqual(run.errors, []);
     const env = envOf(run);
     assert.deepEqual(env.S3_SECRET_ACCESS_KEY, { secretKeyRef: { name: "estat-mcp-secrets", key: "S3_SECRET_ACCESS_KEY" } });
     assert.equal(env.S3_ENDPOINT, "http://minio.storage.svc:9000");

@@ -1,18 +1,13 @@
 import assert from "node:assert/strict";
-import type { ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import type { StackValidationArgs } from "@pulumi/policy";
 import { resourcePolicies, stackPolicies } from "../../../policy/rules/kubernetes.js";
-import { one, policyResources, type Run, runStack, stackFile } from "../harness.ts";
+import { one, type Run, runStack, stackFile } from "../harness.ts";
+import { policyResources, ruleViolations } from "../policy-check.ts";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 
-function violations(rule: string, type: string, props: Record<string, any>): string[] {
-  const policy = resourcePolicies.find((p) => p.name === rule);
-  assert.ok(policy, `no rule ${rule}`);
-  const found: string[] = [];
-  const args = { type, props, urn: `urn:pulumi:test::estat-mcp::${type}::bad`, name: "bad" };
-  (policy.validateResource as any)(args as unknown as ResourceValidationArgs, (m: string) => found.push(m));
-  return found;
-}
+const violations = (rule: string, type: string, props: Record<string, any>) =>
+  ruleViolations(resourcePolicies, rule, type, props);
 
 function stackViolations(run: Run, change?: (resources: ReturnType<typeof policyResources>) => void): string[] {
   const found: string[] = [];
