@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { bool, int, oneOf, type TargetSlice } from "../shared/settings.ts";
+import { bool, int, oneOf, needs, type Need, type TargetSlice } from "../shared/settings.ts";
 
 /**
  * The `gcp-cloud-run` target's own config keys (`pulumi config set estat-mcp:<key>`). The project and
@@ -69,15 +69,11 @@ export const gcpCloudRun: TargetSlice<"gcp-cloud-run", typeof shape> = {
   description: "a Cloud Run service with the lake in Cloud Storage and secrets in Secret Manager, in your Google Cloud project",
   shape,
   defaults,
-  check(c, ctx) {
-    for (const i of gcpCloudRunIssues(c)) ctx.addIssue({ code: "custom", path: [i.path], message: i.message });
-  },
+  check: needs(gcpCloudRunRules),
 };
 
 /** Combinations the schema alone cannot see, each named with the key to set. */
-export function gcpCloudRunIssues(c: GcpCloudRunConfig): { path: string; message: string }[] {
-  const issues: { path: string; message: string }[] = [];
-  const need = (cond: boolean, path: string, message: string) => cond && issues.push({ path, message });
+function gcpCloudRunRules(c: GcpCloudRunConfig, need: Need): void {
   need(c.minInstances > c.maxInstances, "maxInstances", `must be ≥ minInstances (${c.minInstances})`);
   need(c.loadBalancer && !c.domainName, "domainName", "loadBalancer true needs the domain its managed certificate is for: set domainName");
   need(!c.loadBalancer && Boolean(c.domainName), "domainName", "only used with loadBalancer true");
@@ -87,5 +83,4 @@ export function gcpCloudRunIssues(c: GcpCloudRunConfig): { path: string; message
     `Cloud Run needs at least 1024 MiB (vcpu ${c.vcpu} needs ${c.vcpu === "2" ? "1024" : "2048"}): raise memoryMiB`,
   );
   need(c.vcpu === "4" && c.memoryMiB === "1024", "memoryMiB", "vcpu 4 needs at least 2048 MiB");
-  return issues;
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { int, oneOf, type TargetSlice } from "../shared/settings.ts";
+import { int, oneOf, needs, type Need, type TargetSlice } from "../shared/settings.ts";
 
 /**
  * The `kubernetes` target's own config keys (`pulumi config set estat-mcp:<key>`). Everything the target
@@ -115,15 +115,11 @@ export const kubernetes: TargetSlice<"kubernetes", typeof shape> = {
   shape,
   defaults,
   secretKeys: ["s3AccessKeyId", "s3SecretAccessKey"],
-  check(c, ctx) {
-    for (const i of kubernetesIssues(c)) ctx.addIssue({ code: "custom", path: [i.path], message: i.message });
-  },
+  check: needs(kubernetesRules),
 };
 
 /** Combinations the schema alone cannot see, each named with the key to set. */
-export function kubernetesIssues(c: KubernetesConfig): { path: string; message: string }[] {
-  const issues: { path: string; message: string }[] = [];
-  const need = (cond: boolean, path: string, message: string) => cond && issues.push({ path, message });
+function kubernetesRules(c: KubernetesConfig, need: Need): void {
   need(c.minReplicas > c.maxReplicas, "maxReplicas", `must be ≥ minReplicas (${c.minReplicas})`);
   need(c.entry !== "none" && !c.host, "host", `entry ${c.entry} needs the public host name: set host (or entry none)`);
   need(c.entry === "gateway" && !c.gatewayName, "gatewayName", "entry gateway needs gatewayName (and gatewayNamespace)");
@@ -146,7 +142,6 @@ export function kubernetesIssues(c: KubernetesConfig): { path: string; message: 
   need(c.identity === "irsa" && !c.awsRoleArn, "awsRoleArn", "identity irsa needs the IAM role ARN the pods assume");
   need(c.identity !== "irsa" && Boolean(c.awsRoleArn), "awsRoleArn", "only used with identity irsa");
   need(memMiB(c.memoryRequest) > memMiB(c.memoryLimit), "memoryRequest", `must be ≤ memoryLimit (${c.memoryLimit})`);
-  return issues;
 }
 
 /** A memory quantity in MiB. */

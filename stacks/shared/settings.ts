@@ -39,6 +39,17 @@ export interface TargetSlice<T extends string, S extends z.ZodRawShape> {
   check?: (c: z.infer<z.ZodObject<S>>, ctx: CheckContext) => void;
 }
 
+/** Reports an issue on `key` when `cond` holds; the message says what to set. */
+export type Need = (cond: boolean, key: string, message: string) => void;
+
+/** A slice's `check` from cross-key rules written as `need(cond, key, message)` calls, in that order. */
+export function needs<C>(rules: (c: C, need: Need) => void): (c: C, ctx: CheckContext) => void {
+  return (c, ctx) =>
+    rules(c, (cond, key, message) => {
+      if (cond) ctx.addIssue({ code: "custom", path: [key], message });
+    });
+}
+
 export function range(from: number, to: number, step: number): number[] {
   const out: number[] = [];
   for (let v = from; v <= to; v += step) out.push(v);
