@@ -2,10 +2,8 @@ import { CLIENT_TOOL_TIMEOUT_S } from "../shared/client-configs.ts";
 import {
   checkedChain,
   DRAIN_MARGIN_MS,
-  ESTAT_TIMEOUT_MS,
-  SSE_KEEPALIVE_S,
+  serverTimeouts,
   type TimeoutChain,
-  TOOL_TIMEOUT_MS,
 } from "../shared/timeouts.ts";
 
 /**
@@ -37,15 +35,11 @@ export function gcpCloudRunTimeouts(): TimeoutChain {
   return checkedChain({
     target: "gcp-cloud-run",
     clientTimeoutS: CLIENT_TOOL_TIMEOUT_S,
-    server: {
-      estatTimeoutMs: ESTAT_TIMEOUT_MS,
-      toolTimeoutMs: TOOL_TIMEOUT_MS,
-      // No CDN: the front end waits up to the request timeout, so /execute may take the whole deadline.
-      executeTimeoutMs: TOOL_TIMEOUT_MS,
-      sseKeepAliveS: SSE_KEEPALIVE_S,
+    // No CDN: the front end waits up to the request timeout, so /execute may take the whole deadline.
+    server: serverTimeouts({
       keepAliveTimeoutMs: CLOUD_RUN_KEEP_ALIVE_TIMEOUT_MS,
       shutdownGraceMs: CLOUD_RUN_SHUTDOWN_GRACE_MS,
-    },
+    }),
     stopTimeoutS: CLOUD_RUN_STOP_S,
     maxStopTimeoutS: CLOUD_RUN_STOP_S,
     platformDrain: { requestTimeoutS: CLOUD_RUN_REQUEST_TIMEOUT_S },

@@ -2,11 +2,9 @@ import { CLIENT_TOOL_TIMEOUT_S } from "../shared/client-configs.ts";
 import {
   checkedChain,
   DRAIN_MARGIN_MS,
-  ESTAT_TIMEOUT_MS,
   SERVER_KEEP_ALIVE_TIMEOUT_MS,
-  SSE_KEEPALIVE_S,
+  serverTimeouts,
   type TimeoutChain,
-  TOOL_TIMEOUT_MS,
 } from "../shared/timeouts.ts";
 
 /**
@@ -30,14 +28,7 @@ export function herokuTimeouts(): TimeoutChain {
   const chain = checkedChain({
     target: "heroku",
     clientTimeoutS: CLIENT_TOOL_TIMEOUT_S,
-    server: {
-      estatTimeoutMs: ESTAT_TIMEOUT_MS,
-      toolTimeoutMs: TOOL_TIMEOUT_MS,
-      executeTimeoutMs: EXECUTE_MS,
-      sseKeepAliveS: SSE_KEEPALIVE_S,
-      keepAliveTimeoutMs: SERVER_KEEP_ALIVE_TIMEOUT_MS,
-      shutdownGraceMs: GRACE_MS,
-    },
+    server: serverTimeouts({ executeTimeoutMs: EXECUTE_MS, keepAliveTimeoutMs: SERVER_KEEP_ALIVE_TIMEOUT_MS, shutdownGraceMs: GRACE_MS }),
     // The router's first-byte limit plays a CDN's origin read timeout: SSE keep-alives and /execute's
     // deadline must come inside it.
     cdn: { originReadTimeoutS: ROUTER_FIRST_BYTE_S, originKeepaliveS: ROUTER_IDLE_REUSE_S },

@@ -2,9 +2,8 @@ import { CLIENT_TOOL_TIMEOUT_S } from "../shared/client-configs.ts";
 import {
   checkedChain,
   DRAIN_MARGIN_MS,
-  ESTAT_TIMEOUT_MS,
+  serverTimeouts,
   SHUTDOWN_GRACE_MS,
-  SSE_KEEPALIVE_S,
   type TimeoutChain,
   TOOL_TIMEOUT_MS,
 } from "../shared/timeouts.ts";
@@ -41,16 +40,12 @@ export function kubernetesTimeouts(): KubernetesTimeouts {
   const chain = checkedChain({
     target: "kubernetes",
     clientTimeoutS: CLIENT_TOOL_TIMEOUT_S,
-    server: {
-      estatTimeoutMs: ESTAT_TIMEOUT_MS,
-      toolTimeoutMs: TOOL_TIMEOUT_MS,
-      // No CDN in front: a plain-JSON /execute answer may take the whole tool deadline.
-      executeTimeoutMs: TOOL_TIMEOUT_MS,
-      sseKeepAliveS: SSE_KEEPALIVE_S,
+    // No CDN in front: a plain-JSON /execute answer may take the whole tool deadline.
+    server: serverTimeouts({
       // Above the ingress's upstream keep-alive: the proxy, never the server, closes an idle connection.
       keepAliveTimeoutMs: 125_000,
       shutdownGraceMs: SHUTDOWN_GRACE_MS,
-    },
+    }),
     loadBalancer: {
       idleTimeoutS: INGRESS_UPSTREAM_KEEPALIVE_S,
       readTimeoutS: PROXY_TIMEOUT_S,

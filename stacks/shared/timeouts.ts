@@ -104,6 +104,28 @@ export interface TimeoutChain {
   drainCutsLongCalls?: boolean;
 }
 
+/**
+ * The server's part of a chain: the shared e-Stat timeout, tool deadline and SSE keepalive, and the
+ * target's keep-alive and grace. /execute gets the whole tool deadline unless a hop in front cuts a silent
+ * answer sooner (`executeTimeoutMs`).
+ */
+export function serverTimeouts(s: {
+  keepAliveTimeoutMs: number;
+  shutdownGraceMs: number;
+  toolTimeoutMs?: number;
+  executeTimeoutMs?: number;
+}): TimeoutChain["server"] {
+  const toolTimeoutMs = s.toolTimeoutMs ?? TOOL_TIMEOUT_MS;
+  return {
+    estatTimeoutMs: ESTAT_TIMEOUT_MS,
+    toolTimeoutMs,
+    executeTimeoutMs: s.executeTimeoutMs ?? toolTimeoutMs,
+    sseKeepAliveS: SSE_KEEPALIVE_S,
+    keepAliveTimeoutMs: s.keepAliveTimeoutMs,
+    shutdownGraceMs: s.shutdownGraceMs,
+  };
+}
+
 /** The relations a chain must keep, each with what breaks otherwise. Empty: the chain holds. */
 export function chainProblems(c: TimeoutChain): string[] {
   const problems: string[] = [];
@@ -212,15 +234,12 @@ export function awsFargateTimeouts(shape: { cdn: boolean }): TimeoutChain {
   return checkedChain({
     target: "aws-fargate",
     clientTimeoutS: CLIENT_TOOL_TIMEOUT_S,
-    server: {
-      estatTimeoutMs: ESTAT_TIMEOUT_MS,
-      toolTimeoutMs: TOOL_TIMEOUT_MS,
+    server: serverTimeouts({
       // Behind CloudFront a plain JSON answer must beat its origin read timeout; the ALB alone waits longer.
       executeTimeoutMs: shape.cdn ? CLOUDFRONT_ORIGIN_READ_TIMEOUT_S * 1000 - DRAIN_MARGIN_MS : TOOL_TIMEOUT_MS,
-      sseKeepAliveS: SSE_KEEPALIVE_S,
       keepAliveTimeoutMs: SERVER_KEEP_ALIVE_TIMEOUT_MS,
       shutdownGraceMs: SHUTDOWN_GRACE_MS,
-    },
+    }),
     cdn: shape.cdn
       ? { originReadTimeoutS: CLOUDFRONT_ORIGIN_READ_TIMEOUT_S, originKeepaliveS: CLOUDFRONT_ORIGIN_KEEPALIVE_S }
       : undefined,
@@ -251,18 +270,15 @@ export function awsLambdaTimeouts(shape: { functionTimeoutS: number; apiGateway:
   return checkedChain({
     target: "aws-lambda",
     clientTimeoutS: CLIENT_TOOL_TIMEOUT_S,
-    server: {
-      estatTimeoutMs: ESTAT_TIMEOUT_MS,
+    // A streamed answer has no read timeout short of the stream's idle one: /execute may use the whole deadline.
+    server: serverTimeouts({
       toolTimeoutMs,
-      // A streamed answer has no read timeout short of the stream's idle one: /execute may use the whole deadline.
-      executeTimeoutMs: toolTimeoutMs,
-      sseKeepAliveS: SSE_KEEPALIVE_S,
       // No socket: the keep-alive is never used.
       keepAliveTimeoutMs: SERVER_KEEP_ALIVE_TIMEOUT_MS,
       // Lambda never stops an invocation to deploy: it runs out on the version that started it, and
       // SIGTERM reaches only an idle sandbox. Grace and stop timeout keep the chain's drain relations.
       shutdownGraceMs: toolTimeoutMs + 2 * DRAIN_MARGIN_MS,
-    },
+    }),
     lambda: {
       functionTimeoutS: shape.functionTimeoutS,
       integrationTimeoutMs: shape.apiGateway ? Math.min(functionTimeoutMs, API_GATEWAY_STREAM_MAX_TIMEOUT_MS) : undefined,

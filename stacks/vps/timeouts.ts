@@ -2,10 +2,9 @@ import { CLIENT_TOOL_TIMEOUT_S } from "../shared/client-configs.ts";
 import {
   checkedChain,
   DRAIN_MARGIN_MS,
-  ESTAT_TIMEOUT_MS,
   SERVER_KEEP_ALIVE_TIMEOUT_MS,
+  serverTimeouts,
   SHUTDOWN_GRACE_MS,
-  SSE_KEEPALIVE_S,
   type TimeoutChain,
   TOOL_TIMEOUT_MS,
 } from "../shared/timeouts.ts";
@@ -34,15 +33,8 @@ export function vpsTimeouts(): VpsTimeouts {
   const chain = checkedChain({
     target: "vps",
     clientTimeoutS: CLIENT_TOOL_TIMEOUT_S,
-    server: {
-      estatTimeoutMs: ESTAT_TIMEOUT_MS,
-      toolTimeoutMs: TOOL_TIMEOUT_MS,
-      // No CDN: nginx waits NGINX_PROXY_TIMEOUT_S for a plain-JSON /execute answer.
-      executeTimeoutMs: TOOL_TIMEOUT_MS,
-      sseKeepAliveS: SSE_KEEPALIVE_S,
-      keepAliveTimeoutMs: SERVER_KEEP_ALIVE_TIMEOUT_MS,
-      shutdownGraceMs: SHUTDOWN_GRACE_MS,
-    },
+    // No CDN: nginx waits NGINX_PROXY_TIMEOUT_S for a plain-JSON /execute answer.
+    server: serverTimeouts({ keepAliveTimeoutMs: SERVER_KEEP_ALIVE_TIMEOUT_MS, shutdownGraceMs: SHUTDOWN_GRACE_MS }),
     loadBalancer: {
       idleTimeoutS: NGINX_UPSTREAM_KEEPALIVE_S,
       readTimeoutS: NGINX_PROXY_TIMEOUT_S,
