@@ -156,24 +156,11 @@ export const resourcePolicies = [
       if (type === T.ingressRule) {
         const m = openIngress([p.cidrIpv4, p.cidrIpv6].filter(Boolean), p.ipProtocol, p.fromPort, p.toPort);
         if (m) checks.push(m);
-      } else if (type === T.sgRule) {
-        if (p.type === "ingress") {
-          const m = openIngress(
-            [...asArray(p.cidrBlocks), ...asArray(p.ipv6CidrBlocks)],
-            p.protocol,
-            p.fromPort,
-            p.toPort,
-          );
-          if (m) checks.push(m);
-        }
       } else {
-        for (const i of asArray(p.ingress)) {
-          const m = openIngress(
-            [...asArray(i.cidrBlocks), ...asArray(i.ipv6CidrBlocks)],
-            i.protocol,
-            i.fromPort,
-            i.toPort,
-          );
+        // A SecurityGroupRule of type ingress, or a SecurityGroup's inline ingress blocks: the same fields.
+        const blocks = type === T.sgRule ? (p.type === "ingress" ? [p] : []) : asArray(p.ingress);
+        for (const i of blocks) {
+          const m = openIngress([...asArray(i.cidrBlocks), ...asArray(i.ipv6CidrBlocks)], i.protocol, i.fromPort, i.toPort);
           if (m) checks.push(m);
         }
       }
