@@ -10,7 +10,7 @@ import {
   SSE_KEEPALIVE_S,
   TOOL_TIMEOUT_MS,
 } from "../../stacks/shared/timeouts.ts";
-import { json, ofType, one, prodWithCloudFrontDomain, prodWithDomain, type Run, runStack, stackFile } from "./harness.ts";
+import { json, ofType, one, prodWithCloudFrontDomain, prodWithDomain, refusedConfig, type Run, runStack, stackFile } from "./harness.ts";
 
 const env = (run: Run): Record<string, string> => {
   const [c] = json(one(run, "aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions);
@@ -219,10 +219,9 @@ describe("known deployment failures", () => {
   }
 
   it("tasks in private subnets without NAT are refused at preview", async () => {
-    const run = await runStack("dev", { ...stackFile("dev"), "estat-mcp:taskSubnets": "private" });
-    assert.equal(run.resources.length, 0);
+    const message = await refusedConfig("dev", { "estat-mcp:taskSubnets": "private" });
     assert.match(
-      run.errors[0],
+      message,
       /estat-mcp:taskSubnets: tasks in private subnets need a NAT gateway to pull from ECR/,
     );
   });

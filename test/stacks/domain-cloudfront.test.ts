@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { cleanRun, json, ofType, one, prodWithCloudFrontDomain, type Run, runStack, stackFile } from "./harness.ts";
+import { cleanRun, json, ofType, one, prodWithCloudFrontDomain, refusedConfig, type Run } from "./harness.ts";
 
 describe("aws-fargate target, a domain on CloudFront (prod + domainName/hostedZoneId + domainVia: cloudfront)", () => {
   let run: Run;
@@ -59,8 +59,7 @@ describe("aws-fargate target, a domain on CloudFront (prod + domainName/hostedZo
   });
 
   it("refuses domainVia: cloudfront without a domain", async () => {
-    const r = await runStack("dev", { ...stackFile("dev"), "estat-mcp:domainVia": "cloudfront" });
-    assert.equal(r.resources.length, 0);
-    assert.match(r.errors[0], /estat-mcp:domainVia: cloudfront serves a domain of your own: set domainName and hostedZoneId too/);
+    const message = await refusedConfig("dev", { "estat-mcp:domainVia": "cloudfront" });
+    assert.match(message, /estat-mcp:domainVia: cloudfront serves a domain of your own: set domainName and hostedZoneId too/);
   });
 });

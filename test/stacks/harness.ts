@@ -115,6 +115,16 @@ export async function cleanRun(...args: Parameters<typeof runStack>): Promise<Ru
   return run;
 }
 
+/**
+ * Runs `stack`'s committed config with `overrides`, which the program must refuse before creating
+ * anything; returns the message it failed with (the first error).
+ */
+export async function refusedConfig(stack: string, overrides: Record<string, string>): Promise<string> {
+  const run = await runStack(stack, { ...stackFile(stack), ...overrides });
+  assert.equal(run.resources.length, 0);
+  return run.errors[0];
+}
+
 export function ofType(run: Run, type: string): Recorded[] {
   return run.resources.filter((r) => r.type === type);
 }
@@ -133,6 +143,13 @@ export function countByType(run: Run): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const r of run.resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
   return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** A deep copy of `value` with `change` applied to it (a chain or an input with one thing broken). */
+export function changedCopy<T>(value: T, change: (copy: T) => void): T {
+  const copy = structuredClone(value);
+  change(copy);
+  return copy;
 }
 
 /** JSON-parses a string input (IAM documents, container definitions). */

@@ -1,12 +1,9 @@
 import assert from "node:assert/strict";
 import { awsLambdaTimeouts, chainProblems, type TimeoutChain } from "../../stacks/shared/timeouts.ts";
+import { changedCopy } from "./harness.ts";
 
 const lambda = () => awsLambdaTimeouts({ functionTimeoutS: 120, apiGateway: true });
-const broken = (change: (c: TimeoutChain) => void): TimeoutChain => {
-  const c = structuredClone(lambda());
-  change(c);
-  return c;
-};
+const broken = (change: (c: TimeoutChain) => void) => changedCopy(lambda(), change);
 
 describe("timeout chain, aws-lambda (stacks/shared/timeouts.ts)", () => {
   it("computes the hops: the shared tool deadline inside the function's timeout, API Gateway streaming as long", () => {

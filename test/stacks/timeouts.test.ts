@@ -5,14 +5,11 @@ import {
   checkedChain,
   type TimeoutChain,
 } from "../../stacks/shared/timeouts.ts";
+import { changedCopy } from "./harness.ts";
 
 const fargate = () => awsFargateTimeouts({ cdn: true });
 /** A copy of a chain with some hops changed. */
-const broken = (change: (c: TimeoutChain) => void): TimeoutChain => {
-  const c = structuredClone(fargate());
-  change(c);
-  return c;
-};
+const broken = (change: (c: TimeoutChain) => void) => changedCopy(fargate(), change);
 
 describe("timeout chain (stacks/shared/timeouts.ts)", () => {
   it("holds for aws-fargate with and without CloudFront", () => {

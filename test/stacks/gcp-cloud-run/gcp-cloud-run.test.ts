@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { APP_ID, cleanRun, countByType, ofType, one, type Recorded, type Run, runStack, stackFile } from "../harness.ts";
+import { APP_ID, cleanRun, countByType, ofType, one, type Recorded, refusedConfig, type Run, stackFile } from "../harness.ts";
 /** The project number test/stacks/record.ts answers getProject with. */
 const GCP_PROJECT_NUMBER = "210987654321";
 import { APIS } from "../../../stacks/gcp-cloud-run/apis.ts";
@@ -318,23 +318,19 @@ describe("gcp-cloud-run target, prod stack (Pulumi.gcp-prod.yaml)", () => {
 
 describe("gcp-cloud-run config messages", () => {
   it("names the key to set for a load balancer without a domain, min above max, and a bad project ID", async () => {
-    const r = await runStack("gcp-dev", {
-      ...stackFile("gcp-dev"),
+    const message = await refusedConfig("gcp-dev", {
       "estat-mcp:loadBalancer": "true",
       "estat-mcp:minInstances": "3",
       "estat-mcp:gcpProject": "My_Project",
     });
-    assert.equal(r.resources.length, 0);
-    const msg = r.errors[0];
-    assert.match(msg, /estat-mcp:gcpProject: must be a Google Cloud project ID/);
-    assert.match(msg, /pulumi config set estat-mcp:gcpProject <value>/);
+    assert.match(message, /estat-mcp:gcpProject: must be a Google Cloud project ID/);
+    assert.match(message, /pulumi config set estat-mcp:gcpProject <value>/);
   });
 
   it("cross-key checks name their key", async () => {
-    const r = await runStack("gcp-dev", { ...stackFile("gcp-dev"), "estat-mcp:loadBalancer": "true", "estat-mcp:minInstances": "3" });
-    assert.equal(r.resources.length, 0);
-    assert.match(r.errors[0], /estat-mcp:domainName: loadBalancer true needs the domain/);
-    assert.match(r.errors[0], /estat-mcp:maxInstances: must be ≥ minInstances \(3\)/);
+    const message = await refusedConfig("gcp-dev", { "estat-mcp:loadBalancer": "true", "estat-mcp:minInstances": "3" });
+    assert.match(message, /estat-mcp:domainName: loadBalancer true needs the domain/);
+    assert.match(message, /estat-mcp:maxInstances: must be ≥ minInstances \(3\)/);
   });
 
   it("the timeout chain holds, with the grace inside Cloud Run's 10 s and the request timeout above a call", () => {

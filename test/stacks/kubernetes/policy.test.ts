@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { StackValidationArgs } from "@pulumi/policy";
 import { resourcePolicies, stackPolicies } from "../../../policy/rules/kubernetes.js";
-import { one, type Run, runStack, stackFile } from "../harness.ts";
+import { changedCopy, one, type Run, runStack, stackFile } from "../harness.ts";
 import { policyResources, ruleViolations } from "../policy-check.ts";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
@@ -19,9 +19,7 @@ function stackViolations(run: Run, change?: (resources: ReturnType<typeof policy
 
 /** The dev stack's Deployment inputs, changed by `edit` (a deep copy). */
 async function deployment(edit: (d: any) => void): Promise<Record<string, any>> {
-  const d = structuredClone(one(await runStack("k8s-dev"), DEPLOYMENT).inputs);
-  edit(d);
-  return d;
+  return changedCopy(one(await runStack("k8s-dev"), DEPLOYMENT).inputs, edit);
 }
 const container = (d: any) => d.spec.template.spec.containers[0];
 
