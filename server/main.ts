@@ -3,7 +3,7 @@
  */
 import { ConfigError, parseEnv, secretsOf } from "./config.ts";
 import { createDeps } from "./deps.ts";
-import { createLogger } from "./logger.ts";
+import { createLogger, stdoutLog } from "./logger.ts";
 import { guardUnhandledRejections } from "./process-guard.ts";
 import { serve } from "./serve.ts";
 
@@ -23,9 +23,11 @@ async function main() {
     }
     throw err;
   }
+  const log = stdoutLog();
   const logger = createLogger({
     level: config.logLevel,
     secrets: secretsOf(config),
+    destination: log.stream,
   });
   guardUnhandledRejections(logger);
   const deps = createDeps(config, logger);
@@ -57,10 +59,13 @@ async function main() {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    const deadline = performance.now() + config.shutdownGraceMs;
     logger.info({ event: "shutdown", signal, graceMs: config.shutdownGraceMs }, "shutting down");
     await serving.shutdown();
     logger.info({ event: "stopped" }, "stopped");
-    logger.flush();
+    // A stdout nobody reads must not hold the process past the grace period: what it has not taken by
+    // then is dropped (server/logger.ts).
+    await log.end(deadline - performance.now());
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
