@@ -62,6 +62,17 @@ export interface DataPage {
 /** The most rows e-Stat returns in one call. */
 export const MAX_PAGE = 100_000;
 
+/**
+ * getStatsList and getDataCatalog page a search the same way: the same search word, survey code and
+ * paging parameters in; NUMBER (matches in all) and RESULT_INF.NEXT_KEY (where the next page starts) out.
+ */
+function listParams(q: { query?: string; statsCode?: string; limit: number; startPosition?: number }) {
+  return { searchWord: q.query, statsCode: q.statsCode, limit: q.limit, startPosition: q.startPosition };
+}
+function listPaging(inf: { NUMBER?: number; RESULT_INF?: { NEXT_KEY?: number } } | undefined) {
+  return { total: Number(inf?.NUMBER ?? 0), nextPosition: inf?.RESULT_INF?.NEXT_KEY };
+}
+
 export class EstatService {
   readonly client: EstatClient;
   constructor(client: EstatClient) {
@@ -71,22 +82,12 @@ export class EstatService {
   async search(q: SearchQuery, signal?: AbortSignal) {
     const answer = await this.client.call(
       "getStatsList",
-      {
-        searchWord: q.query,
-        surveyYears: q.surveyYears,
-        statsField: q.statsField,
-        statsCode: q.statsCode,
-        collectArea: q.collectArea,
-        limit: q.limit,
-        startPosition: q.startPosition,
-        lang: q.lang,
-      },
+      { ...listParams(q), surveyYears: q.surveyYears, statsField: q.statsField, collectArea: q.collectArea, lang: q.lang },
       { signal, cache: true },
     );
     const inf = answer.data.GET_STATS_LIST.DATALIST_INF;
     return {
-      total: Number(inf?.NUMBER ?? 0),
-      nextPosition: inf?.RESULT_INF?.NEXT_KEY,
+      ...listPaging(inf),
       tables: uniqueTables(toArray(inf?.TABLE_INF)),
       stale: answer.stale,
     };
@@ -120,16 +121,8 @@ export class EstatService {
     resolved: ResolvedFilters,
     opts: { limit: number; startPosition?: number; signal?: AbortSignal; cache?: boolean; lang?: Lang },
   ): Promise<DataPage & { source: "estat" }> {
-    const { body, answer } = await this.#statsData(meta, resolved, opts);
-    return {
-      total: Number(body.RESULT_INF?.TOTAL_NUMBER ?? 0),
-      nextPosition: body.RESULT_INF?.NEXT_KEY,
-      rows: rows(body, meta.dimensions),
-      notes: notes(body),
-      bytes: answer.bytes,
-      stale: answer.stale,
-      source: "estat",
-    };
+    const { body, page, stale } = await this.#statsData(meta, resolved, opts);
+    return { ...page, rows: rows(body, meta.dimensions), stale, source: "estat" };
   }
 
   /** One page for the data lake: column arrays (no object per row), at e-Stat's largest page size. */
@@ -138,19 +131,13 @@ export class EstatService {
     resolved: ResolvedFilters,
     opts: { startPosition?: number; signal?: AbortSignal; pageSize?: number } = {},
   ): Promise<ColumnPage> {
-    const { body, answer } = await this.#statsData(meta, resolved, {
+    const { body, page } = await this.#statsData(meta, resolved, {
       limit: opts.pageSize ?? MAX_PAGE,
       startPosition: opts.startPosition,
       signal: opts.signal,
       cache: false,
     });
-    return {
-      total: Number(body.RESULT_INF?.TOTAL_NUMBER ?? 0),
-      nextPosition: body.RESULT_INF?.NEXT_KEY,
-      columns: columns(body, meta.dimensions),
-      notes: notes(body),
-      bytes: answer.bytes,
-    };
+    return { ...page, columns: columns(body, meta.dimensions) };
   }
 
   /**
@@ -196,7 +183,15 @@ export class EstatService {
       { signal: opts.signal, cache: opts.cache ?? opts.limit <= 1000 },
     );
     const body: RawStatsDataBody = answer.data.GET_STATS_DATA.STATISTICAL_DATA ?? {};
-    return { body, answer };
+    // What a page says besides its values, rows or columns alike: the total, where the next page
+    // starts, the notes on symbols, and the bytes e-Stat sent (the lake keeps them).
+    const page = {
+      total: Number(body.RESULT_INF?.TOTAL_NUMBER ?? 0),
+      nextPosition: body.RESULT_INF?.NEXT_KEY,
+      notes: notes(body),
+      bytes: answer.bytes,
+    };
+    return { body, page, stale: answer.stale };
   }
 
   async catalog(
@@ -205,20 +200,13 @@ export class EstatService {
   ) {
     const answer = await this.client.call(
       "getDataCatalog",
-      {
-        searchWord: q.query,
-        statsCode: q.statsCode,
-        dataType: q.dataType,
-        limit: q.limit,
-        startPosition: q.startPosition,
-      },
+      { ...listParams(q), dataType: q.dataType },
       { signal, cache: true },
     );
     const inf = answer.data.GET_DATA_CATALOG.DATA_CATALOG_LIST_INF;
     const titleOf = (t: unknown) => text((t as { NAME?: unknown } | undefined)?.NAME ?? t);
     return {
-      total: Number(inf?.NUMBER ?? 0),
-      nextPosition: inf?.RESULT_INF?.NEXT_KEY,
+      ...listPaging(inf),
       entries: toArray(inf?.DATA_CATALOG_INF).map((c) => ({
         id: c["@id"],
         title: titleOf(c.DATASET?.TITLE),
