@@ -17,6 +17,7 @@ import {
   HeadBucketCommand,
   ListObjectsV2Command,
   PutObjectCommand,
+  type PutObjectCommandInput,
   S3Client,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
@@ -75,17 +76,22 @@ export class S3Store implements BlobStore {
     return storeError(err, this.describe(), action);
   }
 
+  /** One PutObject under the prefix; `extra` gives a stream's length or a condition (If-Match, If-None-Match). */
+  private async putObject(
+    key: string,
+    body: PutObjectCommandInput["Body"],
+    contentType: string,
+    extra: Pick<PutObjectCommandInput, "ContentLength" | "IfMatch" | "IfNoneMatch"> = {},
+  ): Promise<void> {
+    await this.client.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: this.key(key), Body: body, ContentType: contentType, ...extra }),
+    );
+  }
+
   async check(): Promise<void> {
     try {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
-      await this.client.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: this.key("_lake/check"),
-          Body: "ok",
-          ContentType: "text/plain",
-        }),
-      );
+      await this.putObject("_lake/check", "ok", "text/plain");
     } catch (caught) {
       const err = caught as ErrorShape | undefined;
       // HeadBucket has no body, so a missing bucket is a bare 404 "NotFound".
@@ -102,17 +108,7 @@ export class S3Store implements BlobStore {
     try {
       const { size } = await stat(localPath);
       if (size > this.multipartThreshold) await this.putMultipart(key, localPath, size, contentType);
-      else {
-        await this.client.send(
-          new PutObjectCommand({
-            Bucket: this.bucket,
-            Key: this.key(key),
-            Body: createReadStream(localPath),
-            ContentLength: size,
-            ContentType: contentType,
-          }),
-        );
-      }
+      else await this.putObject(key, createReadStream(localPath), contentType, { ContentLength: size });
     } catch (err) {
       throw this.fail(err, `upload ${key}`);
     } finally {
@@ -167,14 +163,7 @@ export class S3Store implements BlobStore {
 
   async putBytes(key: string, bytes: Uint8Array, contentType: string): Promise<void> {
     try {
-      await this.client.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: this.key(key),
-          Body: bytes,
-          ContentType: contentType,
-        }),
-      );
+      await this.putObject(key, bytes, contentType);
     } catch (err) {
       throw this.fail(err, `write ${key}`);
     }
@@ -193,15 +182,7 @@ export class S3Store implements BlobStore {
 
   async putIfMatch(key: string, bytes: Uint8Array, contentType: string, tag: string | undefined): Promise<boolean> {
     try {
-      await this.client.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: this.key(key),
-          Body: bytes,
-          ContentType: contentType,
-          ...(tag === undefined ? { IfNoneMatch: "*" } : { IfMatch: tag }),
-        }),
-      );
+      await this.putObject(key, bytes, contentType, tag === undefined ? { IfNoneMatch: "*" } : { IfMatch: tag });
       return true;
     } catch (caught) {
       const err = caught as ErrorShape | undefined;
