@@ -134,6 +134,26 @@ async function raw(t: Target): Promise<Socket> {
 }
 
 /**
+ * `clients` loops, each opening up to 100 raw connections one after another while the soak lasts and
+ * handing each to `use`, then destroying it; a failed connect is counted and retried 500 ms later.
+ */
+async function rawClients(t: Target, out: Tally, clients: number, use: (s: Socket) => Promise<void>) {
+  const one = async () => {
+    for (let i = 0; i < 100 && Date.now() < t.until; i++) {
+      const s = await raw(t).catch(() => undefined);
+      if (!s) {
+        add(out, "connect failed");
+        await sleep(500);
+        continue;
+      }
+      await use(s);
+      s.destroy();
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, one));
+}
+
+/**
  * `clients` connections asking for 10,000-row answers (three pipelined) and reading nothing for 15 s;
  * then each reads to learn whether the server closed it (an answer not yet written pins nothing and
  * is not dropped), and reconnects.
@@ -144,28 +164,18 @@ export async function slowReaders(t: Target, key: string, clients: number): Prom
   const request =
     `POST /execute HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${key}\r\n` +
     `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
-  const one = async () => {
-    for (let i = 0; i < 100 && Date.now() < t.until; i++) {
-      const s = await raw(t).catch(() => undefined);
-      if (!s) {
-        add(out, "connect failed");
-        await sleep(500);
-        continue;
-      }
-      s.pause();
-      s.write(request.repeat(3));
-      add(out, "opened");
-      // Read nothing for 15 s (or until the end), then read to see whether the server has closed it.
-      await sleep(Math.min(15_000, Math.max(0, t.until - Date.now())));
-      s.resume();
-      const closed =
-        s.closed ||
-        (await Promise.race([once(s, "close").then(() => true), sleep(3000).then(() => false)]));
-      add(out, closed ? "closed by the server" : "still open after 15 s unread");
-      s.destroy();
-    }
-  };
-  await Promise.all(Array.from({ length: clients }, one));
+  await rawClients(t, out, clients, async (s) => {
+    s.pause();
+    s.write(request.repeat(3));
+    add(out, "opened");
+    // Read nothing for 15 s (or until the end), then read to see whether the server has closed it.
+    await sleep(Math.min(15_000, Math.max(0, t.until - Date.now())));
+    s.resume();
+    const closed =
+      s.closed ||
+      (await Promise.race([once(s, "close").then(() => true), sleep(3000).then(() => false)]));
+    add(out, closed ? "closed by the server" : "still open after 15 s unread");
+  });
   return out;
 }
 
@@ -173,29 +183,19 @@ export async function slowReaders(t: Target, key: string, clients: number): Prom
 export async function dribblers(t: Target, clients: number): Promise<Tally> {
   const out: Tally = new Map();
   const text = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-Padding: " + "x".repeat(4000);
-  const one = async () => {
-    for (let i = 0; i < 100 && Date.now() < t.until; i++) {
-      const s = await raw(t).catch(() => undefined);
-      if (!s) {
-        add(out, "connect failed");
-        await sleep(500);
-        continue;
-      }
-      s.resume();
-      add(out, "opened");
-      let closed = false;
-      s.once("close", () => {
-        closed = true;
-      });
-      for (let b = 0; b < text.length && !closed && Date.now() < t.until; b++) {
-        s.write(text[b]);
-        await sleep(1000);
-      }
-      add(out, closed ? "closed by the server" : "still open at the end");
-      s.destroy();
+  await rawClients(t, out, clients, async (s) => {
+    s.resume();
+    add(out, "opened");
+    let closed = false;
+    s.once("close", () => {
+      closed = true;
+    });
+    for (let b = 0; b < text.length && !closed && Date.now() < t.until; b++) {
+      s.write(text[b]);
+      await sleep(1000);
     }
-  };
-  await Promise.all(Array.from({ length: clients }, one));
+    add(out, closed ? "closed by the server" : "still open at the end");
+  });
   return out;
 }
 
