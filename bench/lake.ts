@@ -21,19 +21,6 @@ import { SyntheticTable } from "../test/helpers/estat-table.ts";
 
 const SELF = fileURLToPath(import.meta.url);
 const PAGE = 100_000;
-const COLUMNS = [
-  "tab",
-  "tabName",
-  "cat01",
-  "cat01Name",
-  "area",
-  "areaName",
-  "time",
-  "timeName",
-  "unit",
-  "value",
-  "raw",
-];
 
 type Result = Record<string, number | string>;
 
@@ -145,9 +132,12 @@ async function childLake(url: string, statsDataId: string, warmUrl?: string, war
   }
 }
 
+/** The table's column names in the lake's order: the keys of its rows (SyntheticTable.row). */
+const columnNames = (rows: Record<string, string | number | null>[]) => Object.keys(rows[0] ?? {});
+
 /** Columns of the table as arrays, the shape every writer is fed from. */
 function columnsOf(rows: Record<string, string | number | null>[]) {
-  return COLUMNS.map((name) => ({ name, data: rows.map((r) => r[name] ?? null) }));
+  return columnNames(rows).map((name) => ({ name, data: rows.map((r) => r[name] ?? null) }));
 }
 
 async function childLibrary(lib: string, n: number) {
@@ -188,14 +178,15 @@ async function childLibrary(lib: string, n: number) {
       await writeFile(path, pw.writeParquet(pw.Table.fromIPCStream(ipc), props));
     } else if (lib === "@dsnp/parquetjs") {
       const pq = (await import("@dsnp/parquetjs")).default as any;
+      const columns = columnNames(rows);
       const fields: Record<string, unknown> = {};
-      for (const c of COLUMNS) {
+      for (const c of columns) {
         fields[c] = { type: c === "value" ? "DOUBLE" : "UTF8", optional: true, compression: "SNAPPY" };
       }
       const w = await pq.ParquetWriter.openFile(new pq.ParquetSchema(fields), path, { rowGroupSize: 65_536 });
       for (const r of rows) {
         const o: Record<string, unknown> = {};
-        for (const c of COLUMNS) if (r[c] !== null) o[c] = r[c];
+        for (const c of columns) if (r[c] !== null) o[c] = r[c];
         await w.appendRow(o);
       }
       await w.close();
