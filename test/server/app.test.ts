@@ -6,27 +6,17 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { connect as tcp } from "node:net";
 import { SyntheticTable } from "../helpers/estat-table.ts";
-import { FakeEstat } from "../helpers/fake-estat.ts";
-import { type Running, startServer } from "../helpers/server.ts";
+import { useServer } from "../helpers/server.ts";
 import { until } from "../helpers/spawn.ts";
 
 const KEY = "client-gone-key-0123456789abcdef";
 const table = new SyntheticTable({ rows: 10_000, statsDataId: "0000010000" });
 
 describe("createApp's error channel (app.on('error'))", () => {
-  let fake: FakeEstat;
-  let srv: Running;
-  before(async () => {
-    fake = await new FakeEstat().listen();
-    fake.addSynthetic(table);
-    srv = await startServer({ ESTAT_API_URL: fake.url, ESTAT_APP_ID: fake.appId, MCP_API_KEYS: KEY });
-  });
-  after(async () => {
-    await srv.close();
-    await fake.close();
-  });
+  const s = useServer({ synthetic: [table], env: { MCP_API_KEYS: KEY } });
 
   it("logs a client that resets its connection mid-answer as info client_gone, not koa_error", async () => {
+    const { srv } = s;
     // Three pipelined requests for 10,000-row answers (several MB each): more than loopback's kernel
     // buffers take, so the server is still writing when the connection is reset.
     const body = JSON.stringify({ tool_name: "get_stats_data", arguments: { statsDataId: table.statsDataId, limit: 10_000 } });
