@@ -104,6 +104,9 @@ const Env = z.object({
 
 export type Config = ReturnType<typeof parseEnv>;
 
+/** Every variable parseEnv reads (the README documents each, in both languages: test/scripts/readme.test.ts). */
+export const ENV_NAMES: readonly string[] = Object.keys(Env.shape);
+
 function exactOrigin(entry: string): string {
   try {
     return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(entry) ? entry : `https://${entry}`).origin;
