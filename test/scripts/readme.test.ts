@@ -59,6 +59,14 @@ describe("README", () => {
     assert.deepEqual(missing([...rows], new Set(ENV_NAMES)), []);
   });
 
+  it("docs/oauth.md has a row for every OAuth variable in its English and its Japanese table", () => {
+    const oauth = readFileSync(`${root}/docs/oauth.md`, "utf8");
+    const names = ["MCP_AUTH", "PUBLIC_BASE_URL", ...ENV_NAMES.filter((n) => n.startsWith("OAUTH_"))];
+    assert.ok(names.length > 10, "server/config.ts still reads the OAuth variables");
+    assert.deepEqual(missing(names, tableNames(oauth.slice(0, oauth.indexOf(JA)))), [], "missing in English");
+    assert.deepEqual(missing(names, tableNames(oauth.slice(oauth.indexOf(JA)))), [], "missing in Japanese");
+  });
+
   it("names every npm script in English and in Japanese", () => {
     const named = (text: string, s: string) => text.includes(`npm run ${s}`) || text.includes(`\`${s}\``) || (["test", "start"].includes(s) && text.includes(`npm ${s}`));
     assert.deepEqual(scripts.filter((s) => !named(english, s)), []);
