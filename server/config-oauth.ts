@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { ConfigError } from "./config.ts";
+import { num } from "./config-number.ts";
 
 const list = z
   .string()
@@ -29,8 +30,8 @@ export const OAuthEnv = {
   OAUTH_INTROSPECTION_URL: z.string().optional(),
   OAUTH_INTROSPECTION_CLIENT_ID: z.string().optional(),
   OAUTH_INTROSPECTION_CLIENT_SECRET: z.string().optional(),
-  OAUTH_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
-  OAUTH_JWKS_COOLDOWN_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  OAUTH_CLOCK_TOLERANCE_SECONDS: num(30, { min: 0, max: 300 }),
+  OAUTH_JWKS_COOLDOWN_SECONDS: num(30, { min: 1, max: 3600 }),
 };
 
 type OAuthEnvValues = z.output<z.ZodObject<typeof OAuthEnv>>;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { num } from "./config-number.ts";
 import { type OAuthConfig, OAuthEnv, parseOAuth } from "./config-oauth.ts";
 
 /** A start-up configuration problem; the message lists every bad key and what it accepts. */
@@ -17,26 +18,6 @@ const list = z
       .map((x) => x.trim())
       .filter(Boolean),
   );
-
-/**
- * A number read from the environment. Unlike `z.coerce.number()`, an empty or non-numeric value is an
- * error naming the accepted range (`PORT=` would otherwise coerce to 0, a random port).
- */
-function num(fallback: number, { min = 1, max, whole = true }: { min?: number; max?: number; whole?: boolean } = {}) {
-  const kind = whole ? "a whole number" : "a number";
-  // Fractional values (CACHE_MAX_MB) must be above `min`; whole ones may equal it.
-  const range = !whole ? `greater than ${min}` : max === undefined ? `${min} or more` : `from ${min} to ${max}`;
-  return z
-    .string()
-    .optional()
-    .transform((s, ctx) => {
-      if (s === undefined) return fallback;
-      const n = (whole ? /^\s*\d+\s*$/ : /^\s*\d+(\.\d+)?\s*$/).test(s) ? Number(s) : Number.NaN;
-      if ((whole ? n >= min : n > min) && (max === undefined || n <= max)) return n;
-      ctx.addIssue({ code: "custom", message: `expected ${kind} ${range}, got ${s === "" ? "an empty value" : JSON.stringify(s)}` });
-      return z.NEVER;
-    });
-}
 
 const positiveInt = (fallback: number) => num(fallback);
 
@@ -68,7 +49,7 @@ const Env = z.object({
   TRUSTED_PROXY_HOPS: num(0, { min: 0, max: 5 }),
   MAX_BODY_BYTES: positiveInt(1024 * 1024),
   TOOL_TIMEOUT_MS: positiveInt(120_000),
-  EXECUTE_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+  EXECUTE_TIMEOUT_MS: num(undefined),
   STREAM_AFTER_MS: positiveInt(3000),
   SSE_KEEPALIVE_MS: positiveInt(15_000),
   SHUTDOWN_GRACE_MS: num(25_000, { min: 0 }),
@@ -94,12 +75,12 @@ const Env = z.object({
   RESPONSE_BUFFER_TOTAL_BYTES: positiveInt(64 * 1024 * 1024),
   RESPONSE_STALL_MS: positiveInt(30_000),
   LAKE_QUERY_CONCURRENCY: positiveInt(2),
-  LAKE_QUERY_QUEUE: z.coerce.number().int().min(0).default(8),
+  LAKE_QUERY_QUEUE: num(8, { min: 0 }),
   LAKE_QUERY_PER_KEY: positiveInt(2),
   LAKE_QUERY_MAX_GROUPS: positiveInt(20_000),
-  LAKE_RETIRE_GRACE_SECONDS: z.coerce.number().int().min(0).default(300),
-  LAKE_MAX_DATASETS: z.coerce.number().int().min(0).default(1000),
-  LAKE_MAX_MB: z.coerce.number().min(0).default(10_240),
+  LAKE_RETIRE_GRACE_SECONDS: num(300, { min: 0 }),
+  LAKE_MAX_DATASETS: num(1000, { min: 0 }),
+  LAKE_MAX_MB: num(10_240, { min: 0, whole: false, orEqual: true }),
 });
 
 export type Config = ReturnType<typeof parseEnv>;

@@ -56,6 +56,25 @@ describe("parseEnv: bad variables (server/config.ts)", () => {
     assert.equal(parseEnv({ CACHE_MAX_MB: "0.5" }).estat.cacheMaxBytes, 524288);
   });
 
+  it("refuses an empty value for the lake's quotas and queue, /execute's deadline and the OAuth timings, which z.coerce read as 0", () => {
+    // LAKE_MAX_MB= and LAKE_MAX_DATASETS= became 0, which means "no limit": a blank line in a .env lifted the quota.
+    assert.equal(problems({ LAKE_MAX_MB: "" }), "LAKE_MAX_MB: expected a number 0 or more, got an empty value");
+    assert.equal(problems({ LAKE_MAX_DATASETS: " " }), 'LAKE_MAX_DATASETS: expected a whole number 0 or more, got " "');
+    assert.equal(problems({ LAKE_QUERY_QUEUE: "" }), "LAKE_QUERY_QUEUE: expected a whole number 0 or more, got an empty value");
+    assert.equal(problems({ LAKE_RETIRE_GRACE_SECONDS: "5m" }), 'LAKE_RETIRE_GRACE_SECONDS: expected a whole number 0 or more, got "5m"');
+    assert.equal(problems({ EXECUTE_TIMEOUT_MS: "" }), "EXECUTE_TIMEOUT_MS: expected a whole number 1 or more, got an empty value");
+    assert.equal(
+      problems({ OAUTH_CLOCK_TOLERANCE_SECONDS: "", OAUTH_JWKS_COOLDOWN_SECONDS: "0" }),
+      ["OAUTH_CLOCK_TOLERANCE_SECONDS: expected a whole number from 0 to 300, got an empty value", 'OAUTH_JWKS_COOLDOWN_SECONDS: expected a whole number from 1 to 3600, got "0"'].join("\n"),
+    );
+    // The values that mean something still do: 0 = no quota, fractions of a MB, the defaults.
+    assert.equal(parseEnv({ LAKE_MAX_MB: "0", LAKE_MAX_DATASETS: "0" }).lake.maxBytes, undefined);
+    assert.equal(parseEnv({ LAKE_MAX_MB: "0.5" }).lake.maxBytes, 524288);
+    assert.equal(parseEnv({ LAKE_MAX_DATASETS: "0" }).lake.maxDatasets, undefined);
+    assert.equal(parseEnv({}).lake.maxDatasets, 1000);
+    assert.equal(parseEnv({ EXECUTE_TIMEOUT_MS: "5000" }).executeTimeoutMs, 5000);
+  });
+
   it("never repeats the value of a secret variable", () => {
     const message = problems({ DOWNLOAD_SIGNING_KEY: "tooshort-secret", PORT: "x" });
     assert.equal(message, 'PORT: expected a whole number from 0 to 65535, got "x"\nDOWNLOAD_SIGNING_KEY: expected at least 16 characters');
