@@ -51,7 +51,11 @@ const Settings = z.discriminatedUnion(
 export const CONFIG_KEYS = [
   ...new Set(["target", ...OPTIONS.flatMap((o) => Object.keys(o.slice.shape)), ...Object.keys(COMMON_SHAPE)]),
 ];
-/** Every default of every target (targets agree where they share a key). */
+/**
+ * Every key that some target gives a default, for the tests that check each key is defaulted or optional.
+ * Not a table of values: targets may default a shared key differently (`entry`: kubernetes `ingress`,
+ * aws-lambda `apiGateway`), and the last one wins here; a target's own defaults are its slice's.
+ */
 export const DEFAULTS: Record<string, string> = Object.assign(
   { target: DEFAULT_TARGET },
   COMMON_DEFAULTS,
