@@ -4,14 +4,10 @@
  * the client during a long call. Cold start, once: secrets from SSM, then the same parseEnv as main.ts.
  * A bad environment or a missing parameter fails the init phase with the message, never a request.
  */
-import { ServerlessAdapter } from "@h4ad/serverless-adapter";
-import { ApiGatewayV1Adapter, ApiGatewayV2Adapter } from "@h4ad/serverless-adapter/adapters/aws";
-import { KoaFramework } from "@h4ad/serverless-adapter/frameworks/koa";
-import { AwsStreamHandler } from "@h4ad/serverless-adapter/handlers/aws";
-import { DummyResolver } from "@h4ad/serverless-adapter/resolvers/dummy";
 import { createApp } from "./app.ts";
 import { ConfigError, parseEnvWith, secretsOf, ssmParametersOf } from "./config.ts";
 import { createDeps } from "./deps.ts";
+import { streamingHandler } from "./lambda/adapter.ts";
 import { readSsmParameters } from "./lambda/ssm.ts";
 import { createLogger } from "./logger.ts";
 import { guardUnhandledRejections } from "./process-guard.ts";
@@ -39,10 +35,4 @@ async function coldStart() {
 
 const app = await coldStart();
 
-export const handler = ServerlessAdapter.new(app)
-  .setFramework(new KoaFramework())
-  .setHandler(new AwsStreamHandler())
-  .setResolver(new DummyResolver())
-  .addAdapter(new ApiGatewayV1Adapter())
-  .addAdapter(new ApiGatewayV2Adapter())
-  .build();
+export const handler = streamingHandler(app);
