@@ -6,9 +6,6 @@
  * with leading zeros, @parentCode), time (fastest-varying). Some values are the symbols "-", "X", "***".
  * `row(i)` is the truth the tests compare against, computed without parsing any JSON.
  */
-import { once } from "node:events";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { DimensionMeta, Row } from "../../server/lake/types.ts";
 
 const PREFECTURES =
@@ -229,46 +226,4 @@ export class SyntheticTable {
   pageBody(startPosition = 1, limit = this.pageSize): Uint8Array {
     return new TextEncoder().encode(JSON.stringify(this.page(startPosition, limit)));
   }
-}
-
-/**
- * A fake e-Stat on 127.0.0.1:0 serving `GET …/json/getStatsData?statsDataId=&startPosition=&limit=` from
- * the table. `calls` counts requests, so a test can assert that no upstream call was made.
- */
-export async function startFakeEstat(
-  table: SyntheticTable,
-): Promise<{ url: string; calls: () => number; close: () => Promise<void> }> {
-  let calls = 0;
-  const server: Server = createServer((req, res) => {
-    calls++;
-    const u = new URL(req.url ?? "/", "http://127.0.0.1");
-    if (
-      !u.pathname.endsWith("/json/getStatsData") ||
-      u.searchParams.get("statsDataId") !== table.statsDataId
-    ) {
-      res.writeHead(400, { "content-type": "application/json; charset=utf-8" });
-      res.end(
-        JSON.stringify({
-          GET_STATS_DATA: { RESULT: { STATUS: 300, ERROR_MSG: "統計表IDのデータは存在しません。" } },
-        }),
-      );
-      return;
-    }
-    const start = Number(u.searchParams.get("startPosition") ?? 1);
-    const limit = Math.min(Number(u.searchParams.get("limit") ?? table.pageSize), table.pageSize);
-    const body = table.pageBody(start, limit);
-    res.writeHead(200, {
-      "content-type": "application/json; charset=utf-8",
-      "content-length": body.byteLength,
-    });
-    res.end(body);
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/rest/3.0/app/json/getStatsData`,
-    calls: () => calls,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
 }
