@@ -36,6 +36,19 @@ export function stdoutLog(): StdoutLog {
   stream.once("close", () => {
     closed = true;
   });
+  // Lines dropped while stdout was full are counted, and said once stdout has taken everything held: one
+  // warn line in pino's own shape, written past pino (it carries no request data, and cannot recurse).
+  let dropped = 0;
+  stream.on("drop", () => {
+    dropped += 1;
+  });
+  stream.on("drain", () => {
+    if (dropped === 0 || exiting) return;
+    const count = dropped;
+    dropped = 0;
+    const line = { level: "warn", time: new Date().toISOString(), event: "log_lines_dropped", count, msg: `stdout was not being read: ${count} log lines were dropped` };
+    stream.write(`${JSON.stringify(line)}\n`);
+  });
   // Before pino's own exit hook, whichever way the process exits.
   process.prependListener("exit", () => {
     exiting = true;

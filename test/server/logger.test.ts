@@ -57,4 +57,53 @@ describe("stdoutLog (server/logger.ts) with a stdout nobody reads", function () 
     assert.ok(received > 0 && received <= 4 * 1024 * 1024, `${received} bytes reached the pipe`);
     assert.equal(received % lineBytes, 0, "only whole lines reached the pipe");
   });
+
+  it("says how many lines it dropped, in one warn line, once stdout is read again", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", READ_LATER], {
+      env: { PATH: process.env.PATH },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout.pause();
+    let stderr = "";
+    const told = new Promise<void>((resolve) =>
+      child.stderr.on("data", (c) => {
+        stderr += c;
+        if (stderr.includes("\n")) resolve();
+      }),
+    );
+    const killer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+    await told;
+    const { dropped } = JSON.parse(stderr.split("\n")[0]) as { dropped: number };
+    assert.ok(dropped > 0, "nothing was dropped: the pipe never filled");
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (c: string) => (out += c));
+    child.stdout.resume();
+    const [code] = (await once(child, "exit")) as [number | null];
+    clearTimeout(killer);
+    assert.equal(code, 0, stderr);
+    const reports = out
+      .split("\n")
+      .filter((l) => l.includes('"log_lines_dropped"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(reports.length, 1, `${reports.length} reports`);
+    assert.equal(reports[0].level, "warn");
+    assert.equal(reports[0].count, dropped);
+    assert.match(String(reports[0].msg), new RegExp(`${dropped} log lines were dropped`));
+    assert.ok(out.trimEnd().endsWith("}"), "the report is a whole line");
+  });
 });
+
+// Logs past the bound while nobody reads, tells the parent how many it dropped, and keeps running while
+// the parent reads.
+const READ_LATER = `
+import { createLogger, stdoutLog } from ${JSON.stringify(LOGGER)};
+const log = stdoutLog();
+let dropped = 0;
+log.stream.on("drop", () => dropped++);
+const logger = createLogger({ level: "info", secrets: [], destination: log.stream });
+const pad = "x".repeat(1000);
+for (let i = 0; i < ${LINES}; i++) logger.info({ n: i, pad }, "line");
+process.stderr.write(JSON.stringify({ dropped }) + "\\n");
+setTimeout(() => process.exit(0), 3000);
+`;
+
