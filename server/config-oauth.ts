@@ -3,7 +3,7 @@
  * nothing here reads process.env). Every problem is reported with the variable to set.
  */
 import { z } from "zod";
-import { ConfigError } from "./config.ts";
+import { ConfigError } from "./config-error.ts";
 import { num } from "./config-number.ts";
 
 const list = z

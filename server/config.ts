@@ -1,11 +1,9 @@
 import { z } from "zod";
+import { ConfigError } from "./config-error.ts";
 import { num } from "./config-number.ts";
 import { type OAuthConfig, OAuthEnv, parseOAuth } from "./config-oauth.ts";
 
-/** A start-up configuration problem; the message lists every bad key and what it accepts. */
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
+export { ConfigError };
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 

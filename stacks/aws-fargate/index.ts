@@ -12,7 +12,7 @@ import type { TargetConfig } from "../config.ts";
 import { clientConfigs } from "../shared/client-configs.ts";
 import { SERVER_SECRETS, serverEnv } from "../shared/server-env.ts";
 import { awsFargateTimeouts } from "../shared/timeouts.ts";
-import type { TargetOutputs } from "../targets.ts";
+import type { TargetOutputs } from "../shared/target-outputs.ts";
 import { HEALTH_CHECK_PATH, LoadBalancer } from "./load-balancer.ts";
 import { Monitoring } from "./monitoring.ts";
 import { FargateService } from "./service.ts";

@@ -8,7 +8,7 @@ import type { TargetConfig } from "../config.ts";
 import { clientConfigs } from "../shared/client-configs.ts";
 import { SERVER_SECRETS, serverEnv } from "../shared/server-env.ts";
 import { awsLambdaTimeouts } from "../shared/timeouts.ts";
-import type { TargetOutputs } from "../targets.ts";
+import type { TargetOutputs } from "../shared/target-outputs.ts";
 import { FunctionUrlEntry } from "./function-url.ts";
 import { LambdaFunction } from "./function.ts";
 import { LambdaMonitoring } from "./monitoring.ts";

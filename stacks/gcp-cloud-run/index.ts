@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import type { TargetConfig } from "../config.ts";
 import { clientConfigs } from "../shared/client-configs.ts";
 import { SERVER_SECRETS, serverEnv } from "../shared/server-env.ts";
-import type { TargetOutputs } from "../targets.ts";
+import type { TargetOutputs } from "../shared/target-outputs.ts";
 import { enableApis } from "./apis.ts";
 import { ServerImage } from "./image.ts";
 import { LakeBucket } from "./lake.ts";

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { TargetConfig } from "../config.ts";
 import { clientConfigs } from "../shared/client-configs.ts";
 import { serverEnv } from "../shared/server-env.ts";
-import type { TargetOutputs } from "../targets.ts";
+import type { TargetOutputs } from "../shared/target-outputs.ts";
 import { kubernetesTimeouts } from "./timeouts.ts";
 import { serverIngress, serverRoute } from "./entry.ts";
 import { serverNetworkPolicy } from "./network-policy.ts";
