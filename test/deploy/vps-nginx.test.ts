@@ -3,7 +3,7 @@
  * upstream substituted, `nginx -t` first) with a self-signed certificate in front of the real server.
  */
 import assert from "node:assert/strict";
-import { request as httpRequest } from "node:http";
+import { type IncomingMessage, request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -38,30 +38,26 @@ function https(
         localAddress: opts.from,
         agent: false,
       },
-      (res) => {
-        let body = "";
-        res.setEncoding("utf8");
-        res.on("data", (c) => {
-          body += c;
-        });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      },
+      (res) => collect(res, resolve),
     );
     req.on("error", reject);
     req.end(opts.body);
   });
 }
 
+/** The whole answer of `res`, as text. */
+function collect(res: IncomingMessage, resolve: (a: Answer) => void) {
+  let body = "";
+  res.setEncoding("utf8");
+  res.on("data", (c) => {
+    body += c;
+  });
+  res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+}
+
 function http(ng: Nginx, path: string, host: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: "127.0.0.1", port: ng.httpPort, path, headers: { host } }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (c) => {
-        body += c;
-      });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
+    const req = httpRequest({ host: "127.0.0.1", port: ng.httpPort, path, headers: { host } }, (res) => collect(res, resolve));
     req.on("error", reject);
     req.end();
   });
