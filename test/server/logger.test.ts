@@ -11,14 +11,18 @@ import { join } from "node:path";
 const LOGGER = join(import.meta.dirname, "..", "..", "server", "logger.ts");
 const LINES = 10_000;
 
-// Every line the same length (a fixed-width counter), so how many fit in 4 MiB is exact.
-const CHILD = `
+// What both children start with: a logger on stdoutLog, counting the lines it drops.
+const PROLOGUE = `
 import { createLogger, stdoutLog } from ${JSON.stringify(LOGGER)};
 const log = stdoutLog();
 let dropped = 0;
 log.stream.on("drop", () => dropped++);
 const logger = createLogger({ level: "info", secrets: [], destination: log.stream });
 const pad = "x".repeat(1000);
+`;
+
+// Every line the same length (a fixed-width counter), so how many fit in 4 MiB is exact.
+const CHILD = `${PROLOGUE}
 let bytes = 0;
 const write = log.stream.write.bind(log.stream);
 log.stream.write = (line) => ((bytes ||= Buffer.byteLength(line)), write(line));
@@ -29,26 +33,39 @@ setTimeout(() => {
 }, 300);
 `;
 
+/**
+ * Runs `code` in a child whose stdout is not read (paused from the start); its stderr is collected, its
+ * report is the first JSON line it writes there, and a child that outlives 15 s is killed.
+ */
+function unread(code: string) {
+  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], {
+    env: { PATH: process.env.PATH },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout.pause();
+  let stderr = "";
+  const firstLine = new Promise<string>((resolve) =>
+    child.stderr.on("data", (c) => {
+      stderr += c;
+      const report = stderr.split("\n").find((l, i, all) => i < all.length - 1 && l.startsWith("{"));
+      if (report !== undefined) resolve(report);
+    }),
+  );
+  const killer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+  const exited = (once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>).finally(() => clearTimeout(killer));
+  return { child, stderr: () => stderr, firstLine, exited };
+}
+
 describe("stdoutLog (server/logger.ts) with a stdout nobody reads", function () {
   this.timeout(30_000);
 
   it("holds at most 4 MiB, drops the lines past that, and process.exit still returns", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", CHILD], {
-      env: { PATH: process.env.PATH },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    child.stdout.pause();
-    let stderr = "";
-    child.stderr.on("data", (c) => {
-      stderr += c;
-    });
-    const killer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-    const [code, signal] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
-    clearTimeout(killer);
-    assert.equal(signal, null, `killed: process.exit did not return (${stderr})`);
-    assert.equal(code, 0, stderr);
+    const { child, stderr, firstLine, exited } = unread(CHILD);
+    const [code, signal] = await exited;
+    assert.equal(signal, null, `killed: process.exit did not return (${stderr()})`);
+    assert.equal(code, 0, stderr());
 
-    const { dropped, lineBytes } = JSON.parse(stderr.trim().split("\n").at(-1)!) as { dropped: number; lineBytes: number };
+    const { dropped, lineBytes } = JSON.parse(await firstLine) as { dropped: number; lineBytes: number };
     assert.ok(lineBytes > 1000);
     assert.equal(dropped, LINES - Math.floor((4 * 1024 * 1024) / lineBytes));
 
@@ -59,28 +76,14 @@ describe("stdoutLog (server/logger.ts) with a stdout nobody reads", function () 
   });
 
   it("says how many lines it dropped, in one warn line, once stdout is read again", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", READ_LATER], {
-      env: { PATH: process.env.PATH },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    child.stdout.pause();
-    let stderr = "";
-    const told = new Promise<void>((resolve) =>
-      child.stderr.on("data", (c) => {
-        stderr += c;
-        if (stderr.includes("\n")) resolve();
-      }),
-    );
-    const killer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-    await told;
-    const { dropped } = JSON.parse(stderr.split("\n")[0]) as { dropped: number };
+    const { child, stderr, firstLine, exited } = unread(READ_LATER);
+    const { dropped } = JSON.parse(await firstLine) as { dropped: number };
     assert.ok(dropped > 0, "nothing was dropped: the pipe never filled");
     let out = "";
     child.stdout.setEncoding("utf8").on("data", (c: string) => (out += c));
     child.stdout.resume();
-    const [code] = (await once(child, "exit")) as [number | null];
-    clearTimeout(killer);
-    assert.equal(code, 0, stderr);
+    const [code] = await exited;
+    assert.equal(code, 0, stderr());
     const reports = out
       .split("\n")
       .filter((l) => l.includes('"log_lines_dropped"'))
@@ -95,13 +98,7 @@ describe("stdoutLog (server/logger.ts) with a stdout nobody reads", function () 
 
 // Logs past the bound while nobody reads, tells the parent how many it dropped, and keeps running while
 // the parent reads.
-const READ_LATER = `
-import { createLogger, stdoutLog } from ${JSON.stringify(LOGGER)};
-const log = stdoutLog();
-let dropped = 0;
-log.stream.on("drop", () => dropped++);
-const logger = createLogger({ level: "info", secrets: [], destination: log.stream });
-const pad = "x".repeat(1000);
+const READ_LATER = `${PROLOGUE}
 for (let i = 0; i < ${LINES}; i++) logger.info({ n: i, pad }, "line");
 process.stderr.write(JSON.stringify({ dropped }) + "\\n");
 setTimeout(() => process.exit(0), 3000);
