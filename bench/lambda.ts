@@ -132,45 +132,58 @@ async function main() {
     stdio: ["ignore", "ignore", "inherit"],
   });
 
-  const lambda: number[] = [];
-  const lambdaBare: number[] = [];
-  const http: number[] = [];
-  const image: number[] = [];
-  const httpBare: number[] = [];
-  const sources: number[] = [];
-  const lambdaFloor: number[] = [];
-  const httpFloor: number[] = [];
-  const lambdaParts: number[] = [];
-  const httpParts: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    lambda.push((await invokeOnce("dist/server/lambda.mjs")).ms);
-    lambdaBare.push((await invokeOnce(bare)).ms);
-    lambdaFloor.push((await invokeOnce(floorLambda)).ms);
-    lambdaParts.push((await invokeOnce(partsLambda)).ms);
-    image.push((await firstAnswer(["dist/server/main.mjs"], imageEnv)).ms);
-    http.push((await firstAnswer(["dist/server/main.mjs"])).ms);
-    httpBare.push((await firstAnswer([bareHttp])).ms);
-    httpFloor.push((await firstAnswer([floorHttp])).ms);
-    httpParts.push((await firstAnswer([partsHttp])).ms);
-    sources.push((await firstAnswer(["server/main.ts"])).ms);
+  // Each row: a fresh process per run; rows are interleaved run by run, so a drift of the machine falls on
+  // all. `vs` is the row a ratio is taken against (the bare one of its kind); `floors` add ratios to the floors.
+  const lambdaRun = (module: string) => async () => (await invokeOnce(module)).ms;
+  const httpRun = (args: string[], extraEnv?: Record<string, string>) => async () => (await firstAnswer(args, extraEnv)).ms;
+  interface Row {
+    label: string;
+    run: () => Promise<number>;
+    vs?: string;
+    floors?: [string, string];
+    times: number[];
   }
+  const L_BARE = "Lambda: bare streaming handler";
+  const L_SDK = "Lambda: the MCP SDK's handler alone, bundled";
+  const L_PARTS = "Lambda: the parts alone (+ Koa, pino, adapter)";
+  const C_BARE = "container: bare node:http";
+  const C_SDK = "container: the MCP SDK's handler alone, bundled";
+  const C_PARTS = "container: the parts alone (+ Koa, pino)";
+  const rows: Row[] = [
+    { label: L_BARE, run: lambdaRun(bare) },
+    { label: L_SDK, run: lambdaRun(floorLambda), vs: L_BARE },
+    { label: L_PARTS, run: lambdaRun(partsLambda), vs: L_BARE },
+    {
+      label: "Lambda: dist/server/lambda.mjs",
+      run: lambdaRun("dist/server/lambda.mjs"),
+      vs: L_BARE,
+      floors: [L_SDK, L_PARTS],
+    },
+    { label: C_BARE, run: httpRun([bareHttp]) },
+    { label: C_SDK, run: httpRun([floorHttp]), vs: C_BARE },
+    { label: C_PARTS, run: httpRun([partsHttp]), vs: C_BARE },
+    {
+      label: "container: as the image starts it",
+      run: httpRun(["dist/server/main.mjs"], imageEnv),
+      vs: C_BARE,
+      floors: [C_SDK, C_PARTS],
+    },
+    { label: "container: node dist/server/main.mjs, no cache", run: httpRun(["dist/server/main.mjs"]), vs: C_BARE },
+    { label: "container: node server/main.ts (sources)", run: httpRun(["server/main.ts"]), vs: C_BARE },
+  ].map((r) => ({ ...r, times: [] }) as Row);
+  for (let i = 0; i < RUNS; i++) for (const row of rows) row.times.push(await row.run());
+
+  const mid = new Map(rows.map((r) => [r.label, median(r.times)]));
   const ms = (x: number) => `${x.toFixed(0).padStart(6)} ms`;
-  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+  const ratio = (a: string, b: string) => `${(mid.get(a)! / mid.get(b)!).toFixed(2)}×`;
   console.log(`node ${process.version}, ${RUNS} runs each (median), tools/list answer ${Buffer.byteLength(body)} bytes`);
   console.log(`dist/lambda.zip                         ${(zipBytes / 1024 / 1024).toFixed(2)} MB (${zipBytes} bytes; target ≤ 1.5 MB)`);
   console.log("cold start → first tools/list                     median   ratio (target ≤ 2×)");
-  console.log(`  Lambda: bare streaming handler               ${ms(median(lambdaBare))}`);
-  console.log(`  Lambda: the MCP SDK's handler alone, bundled ${ms(median(lambdaFloor))}   ${ratio(median(lambdaFloor), median(lambdaBare))}`);
-  console.log(`  Lambda: the parts alone (+ Koa, pino, adapter) ${ms(median(lambdaParts))}   ${ratio(median(lambdaParts), median(lambdaBare))}`);
-  console.log(`  Lambda: dist/server/lambda.mjs               ${ms(median(lambda))}   ${ratio(median(lambda), median(lambdaBare))}` +
-    `   (${ratio(median(lambda), median(lambdaFloor))} the SDK alone, ${ratio(median(lambda), median(lambdaParts))} the parts)`);
-  console.log(`  container: bare node:http                    ${ms(median(httpBare))}`);
-  console.log(`  container: the MCP SDK's handler alone, bundled ${ms(median(httpFloor))}   ${ratio(median(httpFloor), median(httpBare))}`);
-  console.log(`  container: the parts alone (+ Koa, pino)     ${ms(median(httpParts))}   ${ratio(median(httpParts), median(httpBare))}`);
-  console.log(`  container: as the image starts it            ${ms(median(image))}   ${ratio(median(image), median(httpBare))}` +
-    `   (${ratio(median(image), median(httpFloor))} the SDK alone, ${ratio(median(image), median(httpParts))} the parts)`);
-  console.log(`  container: node dist/server/main.mjs, no cache ${ms(median(http))}   ${ratio(median(http), median(httpBare))}`);
-  console.log(`  container: node server/main.ts (sources)     ${ms(median(sources))}   ${ratio(median(sources), median(httpBare))}`);
+  for (const r of rows) {
+    const vs = r.vs ? `   ${ratio(r.label, r.vs)}` : "";
+    const floors = r.floors ? `   (${ratio(r.label, r.floors[0])} the SDK alone, ${ratio(r.label, r.floors[1])} the parts)` : "";
+    console.log(`  ${r.label.padEnd(44)} ${ms(mid.get(r.label)!)}${vs}${floors}`);
+  }
 }
 
 await main();

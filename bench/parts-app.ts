@@ -7,13 +7,11 @@
  */
 import Koa from "koa";
 import { pino } from "pino";
-import { createMcp } from "../server/mcp.ts";
-import { createTools } from "../server/tools/index.ts";
-import type { ToolDeps } from "../server/tools/registry.ts";
+import { floorMcp } from "./floor-mcp.ts";
 
 export function partsApp(): Koa {
   const logger = pino({ level: process.env.LOG_LEVEL ?? "info" }, pino.destination({ dest: 1, sync: false }));
-  const mcp = createMcp({ tools: createTools({} as ToolDeps), streamAfterMs: 3000, keepAliveMs: 15_000, toolTimeoutMs: 60_000, maxBodyBytes: 1 << 20 });
+  const mcp = floorMcp();
   const app = new Koa();
   app.use(async (ctx) => {
     const chunks: Buffer[] = [];

@@ -4,9 +4,7 @@
  * logs or environment. bench/lambda.ts bundles it as the server is bundled; what dist/server/lambda.mjs
  * costs above it at a cold start is the app's.
  */
-import { createMcp } from "../server/mcp.ts";
-import { createTools } from "../server/tools/index.ts";
-import type { ToolDeps } from "../server/tools/registry.ts";
+import { floorMcp } from "./floor-mcp.ts";
 
 interface RestEvent {
   httpMethod: string;
@@ -23,7 +21,7 @@ declare const awslambda: {
   HttpResponseStream: { from(stream: ResponseStream, prelude: { statusCode: number; headers: Record<string, string> }): ResponseStream };
 };
 
-const mcp = createMcp({ tools: createTools({} as ToolDeps), streamAfterMs: 3000, keepAliveMs: 15_000, toolTimeoutMs: 60_000, maxBodyBytes: 1 << 20 });
+const mcp = floorMcp();
 
 export const handler = awslambda.streamifyResponse(async (event, stream) => {
   const text = event.body === null ? "" : Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8").toString("utf8");

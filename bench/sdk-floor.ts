@@ -6,12 +6,8 @@
 import { createServer } from "node:http";
 import { toNodeHandler } from "@modelcontextprotocol/node";
 import { createMcpHandler, McpServer } from "@modelcontextprotocol/server";
-import { createMcp } from "../server/mcp.ts";
-import { createTools } from "../server/tools/index.ts";
-import type { ToolDeps } from "../server/tools/registry.ts";
+import { FLOOR_TOOLS as tools, floorMcp } from "./floor-mcp.ts";
 
-// tools/list and get_table_url touch neither e-Stat nor the lake.
-const tools = createTools({} as ToolDeps);
 const naive = process.argv[3] === "naive";
 // "naive": the SDK's stateless idiom as documented: a new server, new tool registrations and a fresh
 // schema conversion for every request (what /mcp did before the changes in the README's design notes).
@@ -29,11 +25,7 @@ const naiveHandler = createMcpHandler(() => {
   }
   return server;
 });
-const node = toNodeHandler(
-  naive
-    ? naiveHandler
-    : createMcp({ tools, streamAfterMs: 3000, keepAliveMs: 15_000, toolTimeoutMs: 60_000, maxBodyBytes: 1 << 20 }).auto,
-);
+const node = toNodeHandler(naive ? naiveHandler : floorMcp().auto);
 // A port as argv[2] (bench/mcp.ts) or PORT (bench/lambda.ts, which starts it as the server is started).
 const port = Number(process.argv[2] ?? process.env.PORT ?? 0);
 createServer((req, res) => {
